@@ -1,0 +1,14 @@
+export type { BinaryInput } from './bytes.js';
+export { bytesToText, isEmpty, textToBytes, toBytes } from './bytes.js';
+export type { CachePluginStats, PersistenceCachePluginOptions } from './cache-plugin.js';
+export { PersistenceCachePlugin } from './cache-plugin.js';
+export type { BytesCodec } from './codec.js';
+export type { PersistenceErrorOptions } from './errors.js';
+export { isPersistenceError, PersistenceError, PersistenceErrorCode } from './errors.js';
+export type { Lock, LockAcquireOptions, LockHandle } from './lock.js';
+export type { Logger } from './logger.js';
+export { consoleLogger } from './logger.js';
+export { MemoryLock } from './memory-lock.js';
+export { MemoryPersistence } from './memory-persistence.js';
+export type { CacheContext, CachePlugin, SerializableTokenCache } from './msal-types.js';
+export type { Persistence } from './persistence.js';

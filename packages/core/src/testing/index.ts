@@ -1,0 +1,13 @@
+export type {
+  FakeAuthConfig,
+  FakeNetworkClient,
+  FakeNetworkResponse,
+  FakeTokenEndpointCalls,
+  FakeTokenEndpointOptions,
+  FakeUser,
+} from './fake-token-endpoint.js';
+export { FakeTokenEndpoint } from './fake-token-endpoint.js';
+export type { LockContractOptions } from './lock-contract.js';
+export { lockContract } from './lock-contract.js';
+export type { PersistenceContractOptions } from './persistence-contract.js';
+export { persistenceContract } from './persistence-contract.js';
