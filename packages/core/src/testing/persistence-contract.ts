@@ -26,6 +26,13 @@ function filled(size: number, seed: number): Uint8Array {
 
 const text = (value: string) => new TextEncoder().encode(value);
 
+// vitest's deep equality walks a 1 MB array element by element (seconds); compare directly.
+function sameBytes(actual: Uint8Array | null, expected: Uint8Array): boolean {
+  if (actual === null || actual.byteLength !== expected.byteLength) return false;
+  for (let i = 0; i < expected.byteLength; i++) if (actual[i] !== expected[i]) return false;
+  return true;
+}
+
 /**
  * The definition of a backend: registers vitest tests every {@link Persistence} must pass.
  * `factory` returns a fresh instance over an empty store.
@@ -120,7 +127,7 @@ export function persistenceContract(
         const persistence = await make();
         const all = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
         await persistence.save(all);
-        expect(await persistence.load()).toEqual(all);
+        expect(sameBytes(await persistence.load(), all)).toBe(true);
       },
     );
 
@@ -133,7 +140,7 @@ export function persistenceContract(
         await persistence.save(payload);
         const loaded = await persistence.load();
         expect(loaded?.byteLength).toBe(largeBytes);
-        expect(loaded).toEqual(payload);
+        expect(sameBytes(loaded, payload)).toBe(true);
       },
     );
 
@@ -159,8 +166,7 @@ export function persistenceContract(
           reads.push(persistence.load());
         }),
       );
-      const isWhole = (bytes: Uint8Array | null) =>
-        bytes === null || payloads.some((p) => p.byteLength === bytes.byteLength && p.every((b, i) => bytes[i] === b));
+      const isWhole = (bytes: Uint8Array | null) => bytes === null || payloads.some((p) => sameBytes(bytes, p));
       for (const read of await Promise.all(reads)) expect(isWhole(read)).toBe(true);
       const final = await persistence.load();
       expect(final).not.toBeNull();

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// `pnpm test`: every package's tests, with the real services they need. On Linux the Secret
+// Service tests run against a real gnome-keyring inside a private D-Bus session and the Redis
+// tests against a real redis-server, so both must be installed: missing ones are installed here
+// when we can (root with apt-get), otherwise we stop at once with the exact command to run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+
+const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+function ensureSystemPackages() {
+  const needed = [
+    ['gnome-keyring-daemon', 'gnome-keyring'],
+    ['dbus-run-session', 'dbus'],
+    ['dbus-launch', 'dbus-x11'],
+    ['redis-server', 'redis-server'],
+  ];
+  const missing = needed.filter(([command]) => !has(command)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  const line = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    console.error(
+      `The tests need a real Secret Service and Redis. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
+    );
+    process.exit(1);
+  }
+  console.log(`Installing test services: ${line}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let result = spawnSync('sh', ['-c', line], { stdio: 'inherit', env });
+  if (result.status !== 0) {
+    result = spawnSync('sh', ['-c', `apt-get update -qq && ${line}`], { stdio: 'inherit', env });
+  }
+  if (result.status !== 0) {
+    console.error(`Could not install ${missing.join(', ')}. Run this and try again:\n\n  ${line}\n`);
+    process.exit(1);
+  }
+}
+
+const reportDir = mkdtempSync(join(tmpdir(), 'msal-persist-test-'));
+const report = join(reportDir, 'vitest.json');
+const vitest = [
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...args,
+];
+let result;
+if (process.platform === 'linux') {
+  ensureSystemPackages();
+  const env = { ...process.env, MSAL_PERSIST_REQUIRE_SECRET_SERVICE: '1', MSAL_PERSIST_REQUIRE_REDIS: '1' };
+  result = spawnSync(join(root, 'scripts', 'with-secret-service.sh'), ['pnpm', ...vitest], {
+    stdio: 'inherit',
+    cwd: root,
+    env,
+  });
+} else {
+  result = spawnSync('pnpm', vitest, { stdio: 'inherit', cwd: root, shell: process.platform === 'win32' });
+}
+if (result.error) console.error(result.error);
+// One plain closing line, so a run that executed no test cannot pass for a green one.
+if (existsSync(report)) {
+  const summary = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = summary.numPendingTests + summary.numTodoTests;
+  console.log(`\n${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`);
+  if (summary.numTotalTests === 0) {
+    console.error('No test ran.');
+    result.status = 1;
+  }
+} else {
+  console.log('\n0 passed, 0 failed');
+}
+rmSync(reportDir, { recursive: true, force: true });
+process.exit(result.status ?? 1);
