@@ -1,45 +1,82 @@
-// `pnpm demo`: a real msal-node device-code sign-in against the offline fake token endpoint,
-// persisted through the msal-persist plugin, then a second application instance that gets its
-// token silently from the shared cache. Prints where each token came from and how long it took.
-import { PublicClientApplication } from '@azure/msal-node';
-import { MemoryLock, MemoryPersistence, PersistenceCachePlugin } from '@msal-persist/core';
-import { FakeTokenEndpoint } from '@msal-persist/core/testing';
+// `pnpm demo`: the public-client example CLI (examples/public-cli) run as separate processes:
+// process 1 signs in with device code (real msal-node, offline fake token endpoint) and the cache
+// is persisted; process 2, started afterwards, gets its token silently from the cache. Uses the
+// OS's encrypted store when there is one (here: a Secret Service on D-Bus) and falls back, visibly,
+// to a 0600 plaintext file when there is none.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPersistence } from '@msal-persist/msal-plugin';
 
-const clientId = 'aaaaaaaa-0000-4000-8000-00000000de70';
-const scopes = ['User.Read'];
-const persistence = new MemoryPersistence('memory:demo');
-const lock = new MemoryLock();
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'examples', 'public-cli', 'cli.ts');
+const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
+const dir = mkdtempSync(join(tmpdir(), 'msal-persist-demo-'));
+const env = {
+  ...process.env,
+  APP_NAME: 'msal-persist-demo',
+  CACHE_PATH: join(dir, 'msal.cache'),
+  ACCOUNT_NAME: `demo-${process.pid}`,
+  ALLOW_PLAINTEXT: '1',
+};
 
-function app(idp: FakeTokenEndpoint) {
-  return new PublicClientApplication({
-    auth: idp.authConfig(clientId),
-    system: { networkClient: idp.networkClient },
-    cache: { cachePlugin: new PersistenceCachePlugin({ persistence, lock }) },
-  });
+interface Report {
+  pid: number;
+  backend: string;
+  encrypted: boolean;
+  user?: string;
+  source?: string;
+  networkCalls: number;
+  setupMs: number;
+  callMs: number;
 }
 
-const ms = (start: number) => `${(performance.now() - start).toFixed(1)} ms`;
+function run(command: string): Report {
+  const started = performance.now();
+  const stdout = execFileSync(process.execPath, ['--import', tsx, '--conditions=dev-source', cli, command], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Report;
+  const wall = performance.now() - started;
+  console.log(
+    `  pid ${report.pid}: ${command.padEnd(8)} user ${report.user ?? '-'} | token from the ${report.source ?? '-'} | ` +
+      `${report.networkCalls} network calls | backend ${report.backend} (${report.encrypted ? 'encrypted' : 'NOT encrypted'}) | ` +
+      `plugin setup ${report.setupMs} ms, token call ${report.callMs} ms, process ${wall.toFixed(0)} ms`,
+  );
+  return report;
+}
 
-const idp1 = new FakeTokenEndpoint();
-let start = performance.now();
-const signedIn = await app(idp1).acquireTokenByDeviceCode({
-  scopes,
-  deviceCodeCallback: (r) => console.log(`[instance 1] ${r.message}`),
-});
-if (!signedIn?.account) throw new Error('sign-in returned no account');
-console.log(
-  `[instance 1] signed in as ${signedIn.account.username} via device code: token from the identity provider ` +
-    `(${idp1.calls.total} network calls) in ${ms(start)}; cache: ${persistence.name}`,
-);
+try {
+  console.log(`msal-persist demo — cache at ${env.CACHE_PATH}\n`);
+  console.log('process 1: device-code sign-in against the offline fake token endpoint');
+  const first = run('sign-in');
+  console.log('process 2: started afterwards, asks for a token silently');
+  const second = run('token');
+  console.log('process 3: signs out (removes the account from the shared cache)');
+  run('sign-out');
 
-const idp2 = new FakeTokenEndpoint();
-const second = app(idp2);
-start = performance.now();
-const [account] = await second.getTokenCache().getAllAccounts();
-if (!account) throw new Error('instance 2 sees no account');
-const silent = await second.acquireTokenSilent({ scopes, account });
-console.log(
-  `[instance 2] token for ${account.username} from the ${silent.fromCache ? 'cache' : 'identity provider'} ` +
-    `(${idp2.calls.total} network calls) in ${ms(start)}; same token: ${silent.accessToken === signedIn.accessToken}`,
-);
-if (!silent.fromCache || idp2.calls.total !== 0) process.exit(1);
+  const ok = first.source === 'identity provider' && second.source === 'cache' && second.networkCalls === 0;
+  console.log(
+    `\n${ok ? 'OK' : 'FAILED'}: process 2 got its token from the ${second.source} with ${second.networkCalls} network calls, ` +
+      `stored with ${second.backend}${second.encrypted ? ' (encrypted by the OS)' : ' (plaintext fallback: no Secret Service reachable)'}.`,
+  );
+  if (!second.encrypted && process.platform === 'linux') {
+    console.log('To see the encrypted path here: scripts/with-secret-service.sh pnpm demo');
+  }
+  if (!ok) process.exitCode = 1;
+} finally {
+  // Leave no demo item in the user's keyring, nor files behind.
+  const { persistence } = await createPersistence({
+    cachePath: env.CACHE_PATH,
+    serviceName: env.APP_NAME,
+    accountName: env.ACCOUNT_NAME,
+    allowPlaintextFallback: true,
+    logger: {},
+  });
+  await persistence.delete();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -35,10 +35,17 @@ export MSAL_PERSIST_KEYRING_HOME="$keyring_home"
 dbus-run-session -- bash -c '
   set -euo pipefail
   export XDG_DATA_HOME="$MSAL_PERSIST_KEYRING_HOME/.local/share"
-  export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$MSAL_PERSIST_KEYRING_HOME/runtime}"
+  # A private runtime dir: gnome-keyring-daemon finds (and would talk to, or with --replace
+  # kill) a daemon already running for this user through it.
+  export XDG_RUNTIME_DIR="$MSAL_PERSIST_KEYRING_HOME/runtime"
   # --unlock reads the password from stdin and creates the "login" collection unlocked with it;
-  # --daemonize prints the variables to export (GNOME_KEYRING_CONTROL and friends).
-  eval "$(printf %s msal-persist-test | gnome-keyring-daemon --replace --daemonize --unlock --components=secrets)"
-  export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK 2>/dev/null || true
+  # --daemonize prints the variables to export (GNOME_KEYRING_CONTROL).
+  if ! daemon_env="$(printf %s msal-persist-test | gnome-keyring-daemon --daemonize --unlock --components=secrets 2>"$MSAL_PERSIST_KEYRING_HOME/daemon.log")"; then
+    cat "$MSAL_PERSIST_KEYRING_HOME/daemon.log" >&2
+    echo "with-secret-service.sh: gnome-keyring-daemon did not start" >&2
+    exit 70
+  fi
+  eval "$daemon_env"
+  export GNOME_KEYRING_CONTROL
   exec "$@"
 ' with-secret-service "$@"

@@ -1,0 +1,38 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Starts `bench/workers/<name>.ts` in a fresh Node process (tsx for the TypeScript, built packages inside). */
+export function startWorker(name: string, args: string[]): ChildProcess {
+  const script = fileURLToPath(new URL(`../workers/${name}.ts`, import.meta.url));
+  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/** Resolves with the next JSON line the worker prints that satisfies `match`. */
+export function nextLine<T>(child: ChildProcess, match: (value: T) => boolean = () => true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let index = buffer.indexOf('\n'); index >= 0; index = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, index).trim();
+        buffer = buffer.slice(index + 1);
+        if (!line.startsWith('{')) continue;
+        const value = JSON.parse(line) as T;
+        if (match(value)) {
+          child.stdout?.off('data', onData);
+          child.off('exit', onExit);
+          resolve(value);
+          return;
+        }
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`bench worker exited (${code}) early`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}

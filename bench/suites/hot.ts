@@ -1,0 +1,91 @@
+// Hot path: silent acquisitions per second in one process, with the file plugin (a stat per call)
+// against msal-node keeping its cache in memory (no plugin). Target >= 0.9x.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filePlugin, memoryStringPlugin, publicClient } from '../lib/apps.js';
+import { core } from '../lib/deps.js';
+import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
+
+async function signedIn(plugin: Parameters<typeof publicClient>[0]) {
+  const { app } = publicClient(plugin);
+  const result = await app.acquireTokenByDeviceCode({ scopes: ['User.Read'], deviceCodeCallback: () => {} });
+  if (!result?.account) throw new Error('sign-in failed');
+  const account = result.account;
+  return async (n: number) => {
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await app.acquireTokenSilent({ scopes: ['User.Read'], account });
+    return n / ((performance.now() - started) / 1000);
+  };
+}
+
+const suite: Suite = {
+  name: 'hot',
+  async run(): Promise<Row[]> {
+    const dir = mkdtempSync(join(tmpdir(), 'msal-bench-hot-'));
+    try {
+      const candidates = {
+        file: await signedIn(filePlugin(join(dir, 'msal.json'))),
+        memory: await signedIn(undefined),
+        memoryPort: await signedIn(
+          new core.PersistenceCachePlugin({
+            persistence: new core.MemoryPersistence(),
+            lock: new core.MemoryLock(),
+            logger: {},
+          }),
+        ),
+        memoryString: await signedIn(memoryStringPlugin()),
+      };
+      const samples: Record<keyof typeof candidates, number[]> = {
+        file: [],
+        memory: [],
+        memoryPort: [],
+        memoryString: [],
+      };
+      for (const run of Object.values(candidates)) await run(300); // warm-up: JIT, msal's lazy state
+      // Interleaved rounds so drift (thermal, GC, neighbours) hits every candidate alike.
+      for (let round = 0; round < 7; round++) {
+        for (const [name, run] of Object.entries(candidates)) {
+          samples[name as keyof typeof candidates].push(await run(1500));
+        }
+      }
+      const file = median(samples.file);
+      const note = '7 interleaved rounds x 1500 calls, median';
+      const info = ratioRow(
+        '  same, vs naive in-memory string plugin',
+        'ops/s',
+        file,
+        'deserialize-every-call memory plugin',
+        median(samples.memoryString),
+        { min: 0.9 },
+        note,
+      );
+      delete info.pass;
+      return [
+        ratioRow(
+          'silent acquisitions/s, file plugin',
+          'ops/s',
+          file,
+          'msal-node, in-memory (no plugin)',
+          median(samples.memory),
+          { min: 0.9 },
+          note,
+        ),
+        ratioRow(
+          '  same, vs core MemoryPersistence plugin',
+          'ops/s',
+          file,
+          'PersistenceCachePlugin + MemoryPersistence',
+          median(samples.memoryPort),
+          { min: 0.9 },
+          note,
+        ),
+        { ...info, target: 'info only' },
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default suite;

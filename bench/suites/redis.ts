@@ -1,0 +1,180 @@
+// Redis backend (packages/persistence-redis, built): hot silent client-credential calls per second
+// against msal-node's in-memory cache, and fleet contention (16 processes x 25 writes through
+// RedisLock + fenced saves) against a naive Redis plugin writing the same 400 tokens serially
+// (GET every access, SET every change, no lock). Starts its own redis-server on a free port.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as core from '../../packages/core/dist/index.js';
+import * as coreTesting from '../../packages/core/dist/testing/index.js';
+import type * as MsalNode from '../../packages/persistence-redis/node_modules/@azure/msal-node/types/index.js';
+import { startRedisServer } from '../../packages/persistence-redis/test/redis-server.js';
+import { exited, nextLine } from '../lib/child.js';
+import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
+
+const PACKAGE_DIR = fileURLToPath(new URL('../../packages/persistence-redis/', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../packages/persistence-redis/bench/writer.ts', import.meta.url));
+const PROCS = 16;
+const WRITES = 25;
+
+// Built packages only, and msal-node from the package that depends on it (bench/ is outside the workspace).
+const msal = createRequire(new URL('package.json', `file://${PACKAGE_DIR}`))('@azure/msal-node') as typeof MsalNode;
+type Plugin = core.CachePlugin;
+
+function daemon(cachePlugin: Plugin | undefined) {
+  const idp = new coreTesting.FakeTokenEndpoint();
+  const app = new msal.ConfidentialClientApplication({
+    auth: { ...idp.authConfig('bbbbbbbb-0000-4000-8000-00000000be4c'), clientSecret: 'fake-secret' },
+    system: { networkClient: idp.networkClient },
+    ...(cachePlugin ? { cache: { cachePlugin } } : {}),
+  });
+  return { app, idp };
+}
+type RedisPackage = typeof import('../../packages/persistence-redis/dist/index.js');
+type RedisClient = InstanceType<RedisPackage['RedisConnection']>['client'];
+
+async function silentRate(plugin: Plugin | undefined) {
+  const { app } = daemon(plugin);
+  const scopes = ['api://hot/.default'];
+  await app.acquireTokenByClientCredential({ scopes });
+  return async (n: number) => {
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await app.acquireTokenByClientCredential({ scopes });
+    return n / ((performance.now() - started) / 1000);
+  };
+}
+
+/** What most people write first: the whole cache under one key, read on every access, no lock. */
+function naiveRedisPlugin(client: RedisClient, key: string): Plugin {
+  return {
+    async beforeCacheAccess(context) {
+      const text = await client.get(key);
+      if (text) context.tokenCache.deserialize(text);
+    },
+    async afterCacheAccess(context) {
+      if (context.cacheHasChanged) await client.set(key, context.tokenCache.serialize());
+    },
+  };
+}
+
+async function fleet(url: string, redis: RedisPackage): Promise<{ rate: number; lost: number; failures: number }> {
+  const partition = `bench-${randomUUID()}`;
+  const workers = Array.from({ length: PROCS }, (_, proc) =>
+    spawn(process.execPath, ['--import', 'tsx', WORKER, url, partition, String(proc), String(WRITES)], {
+      cwd: PACKAGE_DIR,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  try {
+    await Promise.all(workers.map((worker) => nextLine<{ ready: boolean }>(worker, (line) => line.ready)));
+    const started = performance.now();
+    const done = Promise.all(
+      workers.map((worker) => nextLine<{ done: boolean; tokens: string[]; failures: number }>(worker, (l) => l.done)),
+    );
+    for (const worker of workers) worker.stdin?.write('go\n');
+    const reports = await done;
+    const seconds = (performance.now() - started) / 1000;
+    const persistence = await redis.RedisPersistence.create({ url, partition });
+    const blob = JSON.parse(new TextDecoder().decode((await persistence.load()) ?? undefined)) as {
+      AccessToken: Record<string, { secret: string }>;
+    };
+    await persistence.close();
+    const stored = new Set(Object.values(blob.AccessToken).map((entry) => entry.secret));
+    const acknowledged = reports.flatMap((report) => report.tokens);
+    return {
+      rate: acknowledged.length / seconds,
+      lost: acknowledged.filter((token) => !stored.has(token)).length,
+      failures: reports.reduce((sum, report) => sum + report.failures, 0),
+    };
+  } finally {
+    for (const worker of workers) if (worker.exitCode === null) worker.kill();
+    await Promise.all(workers.map(exited));
+  }
+}
+
+async function naiveSerial(client: RedisClient): Promise<number> {
+  const { app } = daemon(naiveRedisPlugin(client, `bench-naive-${randomUUID()}`));
+  const started = performance.now();
+  for (let i = 0; i < PROCS * WRITES; i++) {
+    await app.acquireTokenByClientCredential({ scopes: [`api://naive-s${i}/.default`] });
+  }
+  return (PROCS * WRITES) / ((performance.now() - started) / 1000);
+}
+
+const suite: Suite = {
+  name: 'redis',
+  async run(): Promise<Row[]> {
+    const server = await startRedisServer();
+    const redis: RedisPackage = await import('../../packages/persistence-redis/dist/index.js');
+    const cache = await redis.createRedisCache({ url: server.url, partition: `bench-hot-${randomUUID()}` });
+    try {
+      const plugin = new core.PersistenceCachePlugin({ persistence: cache.persistence, lock: cache.lock, logger: {} });
+      const memoryPort = new core.PersistenceCachePlugin({
+        persistence: new core.MemoryPersistence(),
+        lock: new core.MemoryLock(),
+        logger: {},
+      });
+      const candidates = {
+        redis: await silentRate(plugin),
+        memory: await silentRate(undefined),
+        memoryPort: await silentRate(memoryPort),
+      };
+      const samples: Record<keyof typeof candidates, number[]> = { redis: [], memory: [], memoryPort: [] };
+      for (const run of Object.values(candidates)) await run(300);
+      for (let round = 0; round < 5; round++) {
+        for (const [name, run] of Object.entries(candidates))
+          samples[name as keyof typeof candidates].push(await run(1000));
+      }
+      const hotNote = '5 interleaved rounds x 1000 calls, median; one HGET round trip to a local redis-server per call';
+      const contention = await fleet(server.url, redis);
+      const naive = await naiveSerial(cache.connection.client);
+      return [
+        {
+          ...ratioRow(
+            'silent client-credential calls/s, Redis plugin',
+            'ops/s',
+            median(samples.redis),
+            'msal-node, in-memory (no plugin)',
+            median(samples.memory),
+            { min: 0 },
+            hotNote,
+          ),
+          target: 'info',
+          pass: undefined,
+        },
+        {
+          ...ratioRow(
+            '  same, vs core MemoryPersistence plugin',
+            'ops/s',
+            median(samples.redis),
+            'PersistenceCachePlugin + MemoryPersistence',
+            median(samples.memoryPort),
+            { min: 0 },
+            hotNote,
+          ),
+          target: 'info',
+          pass: undefined,
+        },
+        {
+          ...ratioRow(
+            `contention writes/s, ${PROCS} procs x ${WRITES} (RedisLock + fenced save)`,
+            'writes/s',
+            contention.rate,
+            'naive Redis plugin, 1 process, serial, no lock',
+            naive,
+            { min: 0 },
+            `acknowledged tokens lost: ${contention.lost}, failed calls: ${contention.failures}`,
+          ),
+          target: 'no token lost',
+          pass: contention.lost === 0 && contention.failures === 0,
+        },
+      ];
+    } finally {
+      await cache.close();
+      await server.stop();
+    }
+  },
+};
+
+export default suite;

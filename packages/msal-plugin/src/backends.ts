@@ -1,0 +1,87 @@
+import type { Lock, Persistence } from '@msal-persist/core';
+
+/**
+ * The backends the meta package can choose.
+ *
+ * @example
+ * ```ts
+ * const name: BackendName = 'libsecret';
+ * ```
+ */
+export type BackendName = 'dpapi' | 'keychain' | 'libsecret' | 'file';
+
+/** Resolved settings every backend loader receives. */
+export interface BackendSettings {
+  cachePath: string;
+  serviceName: string;
+  accountName: string;
+  dataProtectionScope: 'CurrentUser' | 'LocalMachine';
+  entropy?: Uint8Array | string;
+  lockStaleMs: number;
+  /** Build a throwaway probe location with this suffix instead of the real one. */
+  probe?: string;
+}
+
+/**
+ * The encrypted backend for an OS, or `undefined` where there is none.
+ *
+ * @example
+ * ```ts
+ * backendFor('darwin'); // 'keychain'
+ * ```
+ */
+export function backendFor(platform: NodeJS.Platform): BackendName | undefined {
+  if (platform === 'win32') return 'dpapi';
+  if (platform === 'darwin') return 'keychain';
+  if (platform === 'linux') return 'libsecret';
+  return undefined;
+}
+
+/** Where a probe writes: beside the cache, never over it, and unique so concurrent starts don't collide. */
+export function probeSuffix(): string {
+  return `.probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Imports only the chosen backend's package (so on Linux the DPAPI and Keychain code is never
+ * loaded) and builds its persistence plus the `FileLock` every OS backend shares. The lock lives at
+ * `<cache>.lockfile` like the other MSAL extensions', so their writers exclude ours.
+ */
+export async function loadBackend(
+  backend: BackendName,
+  settings: BackendSettings,
+): Promise<{ persistence: Persistence; lock: Lock }> {
+  const path = `${settings.cachePath}${settings.probe ?? ''}`;
+  const account = `${settings.accountName}${settings.probe ?? ''}`;
+  const { FileLock, FilePersistence } = await import('@msal-persist/persistence-file');
+  const lock = new FileLock(`${settings.cachePath}.lockfile`, { staleMs: settings.lockStaleMs });
+  switch (backend) {
+    case 'dpapi': {
+      const { DpapiPersistence } = await import('@msal-persist/persistence-dpapi');
+      const entropy = settings.entropy;
+      return {
+        persistence: new DpapiPersistence(path, {
+          scope: settings.dataProtectionScope,
+          ...(entropy === undefined ? {} : { entropy }),
+        }),
+        lock,
+      };
+    }
+    case 'keychain': {
+      const { KeychainPersistence } = await import('@msal-persist/persistence-keychain');
+      return {
+        persistence: new KeychainPersistence({ signalPath: path, service: settings.serviceName, account }),
+        lock,
+      };
+    }
+    case 'libsecret': {
+      const { LibsecretPersistence } = await import('@msal-persist/persistence-libsecret');
+      return {
+        persistence: new LibsecretPersistence({ signalPath: path, service: settings.serviceName, account }),
+        lock,
+      };
+    }
+    case 'file':
+      return { persistence: new FilePersistence(path), lock };
+  }
+}

@@ -1,0 +1,65 @@
+import { PersistenceCachePlugin } from '@msal-persist/core';
+import type { BackendName } from './backends.js';
+import { type CreatePersistenceOptions, createPersistence, type PersistenceSelection } from './create-persistence.js';
+
+/**
+ * Options for {@link createCachePlugin}: where and how to persist, plus the plugin's own settings.
+ *
+ * @example
+ * ```ts
+ * const options: CreateCachePluginOptions = { appName: 'my-daemon', lockTimeoutMs: 5_000 };
+ * ```
+ */
+export interface CreateCachePluginOptions extends CreatePersistenceOptions {
+  /** How long a token call that writes waits for the cross-process lock. Default 15 000 ms. */
+  lockTimeoutMs?: number;
+  /** What a failed save does to the token call: `'throw'` (default) or `'warn'`. */
+  onSaveError?: 'throw' | 'warn';
+}
+
+/**
+ * A ready msal `ICachePlugin` that also says which backend it uses and whether the cache is encrypted.
+ *
+ * @example
+ * ```ts
+ * const cachePlugin = await createCachePlugin({ appName: 'my-cli' });
+ * console.log(cachePlugin.backend, cachePlugin.isEncrypted);
+ * ```
+ */
+export class MsalCachePlugin extends PersistenceCachePlugin {
+  /** The backend in use: `dpapi`, `keychain`, `libsecret` or `file`. */
+  readonly backend: BackendName;
+  /** True when the OS encrypts the cache at rest. */
+  readonly isEncrypted: boolean;
+  /** Everything {@link createPersistence} chose, including the fallback reason. */
+  readonly selection: PersistenceSelection;
+
+  constructor(selection: PersistenceSelection, options: CreateCachePluginOptions = {}) {
+    super({
+      persistence: selection.persistence,
+      lock: selection.lock,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      ...(options.onSaveError ? { onSaveError: options.onSaveError } : {}),
+    });
+    this.backend = selection.backend;
+    this.isEncrypted = selection.isEncrypted;
+    this.selection = selection;
+  }
+}
+
+/**
+ * The five-line experience: picks and verifies the OS backend and returns a ready msal cache plugin.
+ *
+ * @example
+ * ```ts
+ * import { PublicClientApplication } from '@azure/msal-node';
+ * import { createCachePlugin } from '@msal-persist/msal-plugin';
+ *
+ * const cachePlugin = await createCachePlugin({ appName: 'my-cli' });
+ * const app = new PublicClientApplication({ auth: { clientId: '…' }, cache: { cachePlugin } });
+ * ```
+ */
+export async function createCachePlugin(options: CreateCachePluginOptions = {}): Promise<MsalCachePlugin> {
+  return new MsalCachePlugin(await createPersistence(options), options);
+}

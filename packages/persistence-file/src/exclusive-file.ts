@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, statSync, unlinkSync } from 'node:fs';
+
+/** Errors meaning "this file system has no hard links": fall back to create-then-write. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Creates `path` exclusively with `content` already in it: the content goes to a temp file that is
+ * then hard-linked to `path` (`link` fails with `EEXIST` if `path` exists, atomically). A lock file
+ * therefore never exists without its owner's pid, even when its creator is SIGKILLed mid-way, so
+ * a crashed creator's lock is always recognisable by its dead pid. Rejects with the `EEXIST` error
+ * when the file already exists. Resolves with the inode, which identifies this lock among later
+ * ones at the same path.
+ */
+export async function createExclusive(path: string, content: string): Promise<bigint> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await fsp.writeFile(temp, content, { flag: 'wx', mode: 0o600 });
+  try {
+    await fsp.link(temp, path);
+    return (await fsp.stat(path, { bigint: true })).ino;
+  } catch (error) {
+    if (!NO_LINKS.has(String((error as { code?: unknown }).code))) throw error;
+    return createThenWrite(path, content);
+  } finally {
+    await fsp.unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * O_EXCL create, then write. Readers may see the file empty for a moment; they treat an empty
+ * lock as held and break it only after the stale interval.
+ */
+async function createThenWrite(path: string, content: string): Promise<bigint> {
+  const handle = await fsp.open(path, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    return (await handle.stat({ bigint: true })).ino;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Inode of the file at `path`, or `undefined` when absent or unreadable. */
+export function inodeOf(path: string): bigint | undefined {
+  try {
+    return statSync(path, { bigint: true, throwIfNoEntry: false })?.ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes `path` if it is still the file with inode `ino`; never removes a lock someone else took
+ * after breaking ours. Resolves with whether it removed it.
+ */
+export async function removeIfOwned(path: string, ino: bigint): Promise<boolean> {
+  if (inodeOf(path) !== ino) return false;
+  await fsp.unlink(path).catch(() => undefined);
+  return true;
+}
+
+/** Synchronous {@link removeIfOwned}, for exit and signal handlers. */
+export function removeIfOwnedSync(path: string, ino: bigint): void {
+  if (inodeOf(path) !== ino) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone: nothing to clean.
+  }
+}

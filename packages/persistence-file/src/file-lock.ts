@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import { type FSWatcher, promises as fsp, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
+import { createExclusive, inodeOf, removeIfOwned } from './exclusive-file.js';
+import { toFileError } from './file-errors.js';
+import { trackHeldLock } from './held-locks.js';
+import { isProcessAlive, type LockOwner, readLockOwner } from './lock-owner.js';
+
+/**
+ * Options for {@link FileLock}.
+ *
+ * @example
+ * ```ts
+ * const options: FileLockOptions = { staleMs: 60_000, timeoutMs: 5_000 };
+ * ```
+ */
+export interface FileLockOptions {
+  /**
+   * A lock not refreshed for this long is broken. A live holder refreshes its lock every
+   * `staleMs / 3`, so only a frozen or foreign holder gets there. Default 30 000.
+   */
+  staleMs?: number;
+  /** Default for `acquire()` when it is given no `timeoutMs`. Default 15 000. */
+  timeoutMs?: number;
+  /** First poll delay while waiting, in ms. Default 2. */
+  pollMinMs?: number;
+  /** Longest poll delay; delays grow from `pollMinMs` to this, each jittered. Default 25. */
+  pollMaxMs?: number;
+}
+
+/** What this process writes into its lock files, in the Python/Go extensions' format. */
+const OWNER_LINE = `${process.pid} ${process.argv[1] ?? process.argv0}`;
+
+function describeOwner(owner: LockOwner | undefined): string {
+  if (!owner) return 'a writer that has just released it';
+  if (owner.pid === undefined) return 'a writer that has just created it';
+  return `process ${owner.pid}${owner.program ? ` (${owner.program})` : ''}`;
+}
+
+function errnoCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+/**
+ * A cross-process lock on `<cache>.lockfile`, compatible with the other MSAL extensions: the file
+ * is created exclusively and starts with the holder's pid. Waiters poll with short, growing,
+ * jittered delays. A lock whose holder died (same host, pid gone) is broken at once; one not
+ * refreshed for `staleMs` is broken too; a single breaker at a time (guarded by `<lock>.STALE`)
+ * re-checks the inode, so two waiters never both take over a stale lock. Held locks are removed
+ * on release, on exit and on SIGINT/SIGTERM/SIGHUP.
+ *
+ * @example
+ * ```ts
+ * const lock = new FileLock('/home/me/.cache/my-app/msal.json.lockfile');
+ * const handle = await lock.acquire({ timeoutMs: 5_000 });
+ * try { await persistence.save(bytes); } finally { await handle.release(); }
+ * ```
+ */
+export class FileLock implements Lock {
+  /** Path of the lock file. */
+  readonly path: string;
+  /** Name used in errors. */
+  readonly name: string;
+  private readonly staleMs: number;
+  private readonly timeoutMs: number;
+  private readonly pollMinMs: number;
+  private readonly pollMaxMs: number;
+
+  constructor(lockPath: string, options: FileLockOptions = {}) {
+    this.path = lockPath;
+    this.name = `filelock:${lockPath}`;
+    this.staleMs = options.staleMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.pollMinMs = Math.max(1, options.pollMinMs ?? 2);
+    this.pollMaxMs = Math.max(this.pollMinMs, options.pollMaxMs ?? 25);
+  }
+
+  async acquire(options: LockAcquireOptions = {}): Promise<LockHandle> {
+    const { signal } = options;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    if (signal?.aborted) throw this.aborted(signal.reason);
+    const deadline = Date.now() + timeoutMs;
+    const delay = this.pollMinMs;
+    const wake = new Wakeup(this.path);
+    try {
+      return await this.poll(deadline, timeoutMs, signal, wake, delay);
+    } finally {
+      wake.close();
+    }
+  }
+
+  private async poll(
+    deadline: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    wake: Wakeup,
+    firstDelay: number,
+  ): Promise<LockHandle> {
+    let delay = firstDelay;
+    let attempted = false;
+    for (;;) {
+      // The signal may have fired during file I/O, when no sleep was listening.
+      if (signal?.aborted) throw this.aborted(signal.reason);
+      // Look before creating: while someone holds the lock, a poll costs one read instead of a
+      // temp file, a link attempt and an unlink in the cache folder.
+      let owner = attempted ? await this.readOwner() : undefined;
+      if (owner === undefined) {
+        attempted = true;
+        const ino = await this.tryCreate();
+        if (ino !== undefined) return this.handle(ino);
+        owner = await this.readOwner();
+        if (owner === undefined) continue;
+      }
+      if (this.isBreakable(owner)) {
+        await this.breakLock(owner);
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new PersistenceError(
+          'LockTimeout',
+          `Timed out after ${timeoutMs} ms waiting for the lock ${this.path}, held by ${describeOwner(owner)}. ` +
+            'If that process is stuck, end it (a lock left by a dead process is removed automatically), then retry.',
+          { backend: this.name },
+        );
+      }
+      // Jittered so that waiters released together do not retry in lockstep.
+      wake.arm();
+      await this.sleep(Math.min(left, delay * (0.5 + Math.random() * 0.5)), signal, wake);
+      delay = Math.min(this.pollMaxMs, delay * 1.5);
+    }
+  }
+
+  /** Resolves with the new lock's inode, or `undefined` when someone else holds it. */
+  private async tryCreate(): Promise<bigint | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await createExclusive(this.path, OWNER_LINE);
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code === 'EEXIST') return undefined;
+        if (code === 'ENOENT' && attempt === 0) {
+          await fsp.mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch(() => undefined);
+          continue;
+        }
+        throw toFileError(error, this.name, `create the lock file ${this.path}`);
+      }
+    }
+  }
+
+  private async readOwner(): Promise<LockOwner | undefined> {
+    try {
+      return await readLockOwner(this.path);
+    } catch (error) {
+      throw toFileError(error, this.name, `read the lock file ${this.path}`);
+    }
+  }
+
+  private isBreakable(owner: LockOwner): boolean {
+    if (owner.pid !== undefined && owner.pid !== process.pid && !isProcessAlive(owner.pid)) return true;
+    // A live, empty (just created) or foreign-format lock is broken only when nobody refreshed it.
+    return Date.now() - owner.mtimeMs > this.staleMs;
+  }
+
+  /**
+   * Removes the lock `judged` stale, unless it changed meanwhile. Breakers take turns through
+   * `<lock>.STALE`, and move the lock aside under a unique name before deleting it, so a breaker
+   * that lost the race can tell (by inode) that it grabbed a fresh lock, and put it back.
+   */
+  private async breakLock(judged: LockOwner): Promise<void> {
+    const breakerPath = `${this.path}.STALE`;
+    let breakerIno: bigint | undefined;
+    try {
+      breakerIno = await createExclusive(breakerPath, OWNER_LINE);
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw toFileError(error, this.name, `create ${breakerPath}`);
+      await this.clearDeadBreaker(breakerPath);
+      return;
+    }
+    try {
+      const current = await this.readOwner();
+      if (!current || current.ino !== judged.ino || !this.isBreakable(current)) return;
+      const aside = `${this.path}.broken-${process.pid}-${randomBytes(4).toString('hex')}`;
+      try {
+        await fsp.rename(this.path, aside);
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return;
+        throw toFileError(error, this.name, `break the stale lock ${this.path}`);
+      }
+      if (inodeOf(aside) !== judged.ino) {
+        // Its holder released and a new writer locked between our check and the rename: give it back.
+        await fsp.link(aside, this.path).catch(() => undefined);
+      }
+      await fsp.unlink(aside).catch(() => undefined);
+    } finally {
+      await removeIfOwned(breakerPath, breakerIno);
+    }
+  }
+
+  /** A breaker holds `.STALE` for a few file operations; one left by a dead or frozen process is removed. */
+  private async clearDeadBreaker(breakerPath: string): Promise<void> {
+    const breaker = await readLockOwner(breakerPath).catch(() => undefined);
+    if (!breaker) return;
+    const dead = breaker.pid !== undefined && breaker.pid !== process.pid && !isProcessAlive(breaker.pid);
+    if (dead || Date.now() - breaker.mtimeMs > Math.min(this.staleMs, 2_000)) {
+      await removeIfOwned(breakerPath, breaker.ino);
+    } else {
+      await this.sleep(this.pollMinMs, undefined);
+    }
+  }
+
+  private handle(ino: bigint): LockHandle {
+    const untrack = trackHeldLock(this.path, ino);
+    const refresh = setInterval(
+      () => {
+        if (inodeOf(this.path) !== ino) return;
+        const now = new Date();
+        fsp.utimes(this.path, now, now).catch(() => undefined);
+      },
+      Math.max(10, Math.floor(this.staleMs / 3)),
+    );
+    refresh.unref();
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        clearInterval(refresh);
+        untrack();
+        await removeIfOwned(this.path, ino);
+      },
+    };
+  }
+
+  private sleep(ms: number, signal: AbortSignal | undefined, wake?: Wakeup): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(this.aborted(signal.reason));
+        return;
+      }
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        wake?.onWake(undefined);
+      };
+      const onAbort = () => {
+        done();
+        reject(this.aborted(signal?.reason));
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      wake?.onWake(() => {
+        done();
+        resolve();
+      });
+    });
+  }
+
+  private aborted(reason: unknown): PersistenceError {
+    return new PersistenceError('Aborted', `Stopped waiting for the lock ${this.path}: the operation was aborted.`, {
+      backend: this.name,
+      cause: reason,
+    });
+  }
+}
+
+/**
+ * Cuts a poll short when the lock file is removed: a file-system watch on its folder (inotify,
+ * FSEvents, ReadDirectoryChangesW), set up only once a waiter has to wait. Polling stays the
+ * fallback: watches can miss events or be unsupported (network file systems), so they only
+ * shorten the wait, they never replace the retry.
+ */
+class Wakeup {
+  private watcher: FSWatcher | undefined;
+  private failed = false;
+  // An event that came while nobody was sleeping (between two polls) still cuts the next sleep short.
+  private pending = false;
+  private listener: (() => void) | undefined;
+  private readonly name: string;
+
+  constructor(private readonly path: string) {
+    this.name = basename(path);
+  }
+
+  arm(): void {
+    if (this.watcher || this.failed) return;
+    try {
+      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
+        if (file !== null && String(file) !== this.name) return;
+        if (this.listener) this.listener();
+        else this.pending = true;
+      });
+      this.watcher.on('error', () => this.close());
+    } catch {
+      this.failed = true;
+    }
+  }
+
+  onWake(listener: (() => void) | undefined): void {
+    this.listener = listener;
+    if (listener && this.pending) {
+      this.pending = false;
+      queueMicrotask(listener);
+    }
+  }
+
+  close(): void {
+    this.listener = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}

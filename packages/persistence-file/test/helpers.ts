@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const packageDir = dirname(here);
+
+/** A fresh temp folder and its remover. */
+export function tempDir(prefix = 'msal-persist-file-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts `test/fixtures/<name>.ts` in a real Node process reading workspace sources. */
+export function startFixture(name: string, args: string[], options: { uid?: number; gid?: number } = {}): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=dev-source', join(here, 'fixtures', `${name}.ts`), ...args],
+    { cwd: packageDir, stdio: ['pipe', 'pipe', 'pipe'], ...options },
+  );
+}
+
+/** Resolves when the child prints a line satisfying `match` (a JSON line parsed), rejects if it exits first. */
+export function waitForLine<T>(child: ChildProcess, match: (value: T) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    let stderr = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let index = buffer.indexOf('\n');
+      while (index >= 0) {
+        const line = buffer.slice(0, index).trim();
+        buffer = buffer.slice(index + 1);
+        index = buffer.indexOf('\n');
+        if (!line.startsWith('{')) continue;
+        const value = JSON.parse(line) as T;
+        if (match(value)) {
+          child.stdout?.off('data', onData);
+          resolve(value);
+          return;
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`fixture exited (${code ?? signal}) before the expected line; stderr: ${stderr}`)),
+    );
+  });
+}
+
+/** Runs a fixture to completion and returns its last JSON line. */
+export async function runFixture<T>(
+  name: string,
+  args: string[],
+  options: { uid?: number; gid?: number } = {},
+): Promise<T> {
+  const child = startFixture(name, args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const last = stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .at(-1);
+  if (code !== 0 || last === undefined) throw new Error(`fixture ${name} failed (${code}): ${stderr}\n${stdout}`);
+  return JSON.parse(last) as T;
+}
+
+/** Resolves when the child has exited. */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export interface StoredCache {
+  AccessToken: Record<string, { secret: string; target?: string }>;
+  Account: Record<string, unknown>;
+}
+
+/** The access-token secrets in a serialized msal cache. */
+export function secretsOf(cache: StoredCache): Set<string> {
+  return new Set(Object.values(cache.AccessToken).map((entry) => entry.secret));
+}

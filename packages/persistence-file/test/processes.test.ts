@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readLockOwner } from '../src/index.js';
+import { daemonApp } from './fixtures/apps.js';
+import { exited, runFixture, type StoredCache, secretsOf, startFixture, tempDir, waitForLine } from './helpers.js';
+
+let temp: ReturnType<typeof tempDir>;
+let cachePath: string;
+beforeEach(() => {
+  temp = tempDir();
+  cachePath = join(temp.dir, 'msal.json');
+});
+afterEach(() => temp.remove());
+
+interface WriterResult {
+  done: boolean;
+  tokens: string[];
+  failures: number;
+  errors: string[];
+}
+
+const readCache = () => JSON.parse(readFileSync(cachePath, 'utf8')) as StoredCache;
+
+describe('many real processes on one cache file', () => {
+  it('16 processes x 25 client-credential tokens: nothing acknowledged is lost, no call fails', {
+    timeout: 120_000,
+  }, async () => {
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, proc) => runFixture<WriterResult>('cc-writer', [cachePath, String(proc), '25'])),
+    );
+    const secrets = secretsOf(readCache());
+    const acknowledged = results.flatMap((r) => r.tokens);
+    expect(results.flatMap((r) => r.errors)).toEqual([]);
+    expect(results.reduce((sum, r) => sum + r.failures, 0)).toBe(0);
+    expect(acknowledged).toHaveLength(400);
+    expect(acknowledged.filter((token) => !secrets.has(token))).toEqual([]);
+    expect(secrets.size).toBe(400);
+  });
+
+  it('writers SIGKILLed mid-flight: the file always parses and a fresh writer gets in (dead owner detected by pid)', {
+    timeout: 120_000,
+  }, async () => {
+    let proc = 0;
+    for (let round = 0; round < 5; round++) {
+      const writers = Array.from({ length: 4 }, () =>
+        startFixture('cc-writer', [cachePath, String(proc++), '0', 'forever', String(10 * 60_000)]),
+      );
+      await Promise.all(writers.map((child) => waitForLine<{ writing: boolean }>(child, (v) => v.writing)));
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 40));
+      for (const child of writers) child.kill('SIGKILL');
+      await Promise.all(writers.map(exited));
+
+      expect(() => readCache()).not.toThrow();
+      const left = await readLockOwner(`${cachePath}.lockfile`);
+      // staleMs is ten minutes here: a lock left behind can only be broken through its dead pid.
+      const { app } = daemonApp(cachePath, { staleMs: 10 * 60_000 });
+      const fresh = await app.acquireTokenByClientCredential({ scopes: [`api://fresh-${round}/.default`] });
+      expect(secretsOf(readCache()).has(fresh?.accessToken ?? '')).toBe(true);
+      if (left) expect(left.pid).not.toBe(process.pid);
+    }
+  });
+});

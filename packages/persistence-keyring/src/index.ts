@@ -1,0 +1,11 @@
+export type { ChangeSignalLike } from './change-signal.js';
+export type { KeyringAction, KeyringErrorContext, KeyringErrorKind, KeyringErrorMapper } from './keyring-error.js';
+export { errorText, keyringErrorKind } from './keyring-error.js';
+export type { KeyringPersistenceOptions } from './keyring-persistence.js';
+export { KeyringPersistence } from './keyring-persistence.js';
+export type { SecretStoreOperation } from './memory-secret-store.js';
+export { keyringError, MemorySecretStore } from './memory-secret-store.js';
+export type { NapiKeyringStoreOptions } from './napi-keyring-store.js';
+export { NapiKeyringStore } from './napi-keyring-store.js';
+export type { SecretStore, SecretStoreCallOptions } from './secret-store.js';
+export { withTimeout } from './with-timeout.js';

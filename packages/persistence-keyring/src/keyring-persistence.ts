@@ -1,0 +1,154 @@
+import { isPersistenceError, type Persistence, PersistenceError, toBytes } from '@msal-persist/core';
+import type { ChangeSignalLike } from './change-signal.js';
+import type { KeyringAction, KeyringErrorMapper } from './keyring-error.js';
+import type { SecretStore } from './secret-store.js';
+import { withTimeout } from './with-timeout.js';
+
+/**
+ * Options for {@link KeyringPersistence}.
+ *
+ * @example
+ * ```ts
+ * const options: KeyringPersistenceOptions = {
+ *   name: 'keychain:my-app/MSALCache', account: 'MSALCache', store, signal, mapError,
+ * };
+ * ```
+ */
+export interface KeyringPersistenceOptions {
+  /** The persistence's `name`, e.g. `keychain:my-app/MSALCache`. */
+  name: string;
+  /** The account the cache is stored under (the service is bound into `store`). */
+  account: string;
+  /** Where the secret lives. */
+  store: SecretStore;
+  /** The change signal rewritten after every save and delete. */
+  signal: ChangeSignalLike;
+  /** Maps what `store` throws to typed errors. */
+  mapError: KeyringErrorMapper;
+  /** Longest wait for one store call before failing with `Timeout`. Default 5 000. */
+  timeoutMs?: number;
+  /** What to call the store in a timeout message, e.g. `the Secret Service`. Default `the secret store`. */
+  storeLabel?: string;
+}
+
+/**
+ * A {@link Persistence} over an OS secret store: the cache is one secret, and a small signal file
+ * carries the change stamp because a keychain cannot be watched cheaply. The OS packages
+ * (`persistence-keychain`, `persistence-libsecret`) are thin wrappers choosing its defaults.
+ *
+ * Every store call is bounded by `timeoutMs`, so a store stuck on an unlock prompt or a dead
+ * D-Bus peer fails with `Timeout` instead of hanging a token call. Writes from this instance are
+ * serialised; writes from other processes are excluded by the `Lock` given to the cache plugin.
+ *
+ * @example
+ * ```ts
+ * const persistence = new KeyringPersistence({
+ *   name: 'keychain:my-app/MSALCache', account: 'MSALCache',
+ *   store: new MemorySecretStore(), signal: new ChangeSignal('/tmp/app/msal.cache'), mapError,
+ * });
+ * ```
+ */
+export class KeyringPersistence implements Persistence {
+  readonly name: string;
+  readonly isEncrypted = true;
+  /** The account the cache is stored under. */
+  readonly account: string;
+  private readonly store: SecretStore;
+  private readonly signal: ChangeSignalLike;
+  private readonly mapError: KeyringErrorMapper;
+  private readonly timeoutMs: number;
+  private readonly storeLabel: string;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(options: KeyringPersistenceOptions) {
+    this.name = options.name;
+    this.account = options.account;
+    this.store = options.store;
+    this.signal = options.signal;
+    this.mapError = options.mapError;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.storeLabel = options.storeLabel ?? 'the secret store';
+  }
+
+  async load(): Promise<Uint8Array | null> {
+    return this.call('read', (signal) => this.store.get(this.account, { signal }));
+  }
+
+  save(data: Uint8Array): Promise<string> {
+    // Copy now: the caller may reuse its buffer before the serialised write runs.
+    const snapshot = toBytes(data).slice();
+    return this.serialise(async () => {
+      await this.call('write', (signal) => this.store.set(this.account, snapshot, { signal }));
+      return this.touch();
+    });
+  }
+
+  delete(): Promise<void> {
+    return this.serialise(async () => {
+      await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
+      await this.touch();
+    });
+  }
+
+  stamp(): string {
+    try {
+      return this.signal.stamp();
+    } catch (error) {
+      throw this.wrapSignalError(error);
+    }
+  }
+
+  keepAside(): Promise<string | undefined> {
+    return this.serialise(async () => {
+      const data = await this.call('read', (signal) => this.store.get(this.account, { signal }));
+      if (data === null) return undefined;
+      const aside = `${this.account}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      // Copy first, then delete: a failure in between leaves the original in place.
+      await this.call('write', (signal) => this.store.set(aside, data, { signal }));
+      await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
+      await this.touch();
+      return `${this.name}, moved to account ${aside}`;
+    });
+  }
+
+  private serialise<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(operation, operation);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  private async call<T>(action: KeyringAction, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(run, this.timeoutMs, () => this.timeoutError(action));
+    } catch (error) {
+      if (isPersistenceError(error)) throw error;
+      throw this.mapError(error, { action, backend: this.name });
+    }
+  }
+
+  private timeoutError(action: KeyringAction): PersistenceError {
+    return new PersistenceError(
+      'Timeout',
+      `${this.storeLabel} did not answer a ${action} within ${this.timeoutMs} ms (it may be waiting for an unlock ` +
+        'prompt nobody can see). Unlock it, raise timeoutMs, or use another backend.',
+      { backend: this.name },
+    );
+  }
+
+  private async touch(): Promise<string> {
+    try {
+      return await this.signal.touch();
+    } catch (error) {
+      throw this.wrapSignalError(error);
+    }
+  }
+
+  private wrapSignalError(error: unknown): PersistenceError {
+    if (isPersistenceError(error)) return error;
+    return new PersistenceError(
+      'Io',
+      `Cannot update the change signal file ${this.signal.path}; check that its directory is writable.`,
+      { backend: this.name, cause: error },
+    );
+  }
+}

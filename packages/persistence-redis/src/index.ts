@@ -1,0 +1,12 @@
+export type { AesGcmCodecOptions } from './aes-gcm-codec.js';
+export { AesGcmCodec } from './aes-gcm-codec.js';
+export type { RedisCache, RedisCacheOptions } from './create-redis-cache.js';
+export { createRedisCache } from './create-redis-cache.js';
+export type { RedisKeys } from './keys.js';
+export { redisKeys } from './keys.js';
+export type { RedisConnectionOptions } from './redis-connection.js';
+export { fastFailRedisOptions, RedisConnection } from './redis-connection.js';
+export type { RedisLockHold, RedisLockSettings } from './redis-lock.js';
+export { RedisLock } from './redis-lock.js';
+export type { RedisPersistenceOptions, RedisPersistenceSettings } from './redis-persistence.js';
+export { RedisPersistence } from './redis-persistence.js';

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
+import { type RedisKeys, redisKeys } from './keys.js';
+import type { RedisConnection } from './redis-connection.js';
+import { ACQUIRE, RELEASE, RENEW } from './scripts.js';
+
+/**
+ * Where the lock lives and how it behaves.
+ *
+ * @example
+ * ```ts
+ * const settings: RedisLockSettings = { prefix: 'my-daemon', partition: 'prod', leaseMs: 10_000 };
+ * ```
+ */
+export interface RedisLockSettings {
+  /** Key prefix shared by every key of the cache. Default `msal-persist`. */
+  prefix?: string;
+  /** Which cache (per tenant, per app…). Default `default`. */
+  partition?: string;
+  /** Lease of a hold; renewed every `leaseMs / 3` while held, so it only bounds how long a crashed holder blocks others. Default 10 000. */
+  leaseMs?: number;
+  /** `acquire` timeout when the caller gives none. Default 15 000. */
+  defaultTimeoutMs?: number;
+}
+
+/**
+ * What {@link RedisLock.currentHold} reports: the token in the lock key and the fencing token of
+ * this process's current hold. `RedisPersistence` reads it to fence its writes.
+ *
+ * @example
+ * ```ts
+ * const hold = lock.currentHold(); // { token: '…', fence: 42, lost: false }
+ * ```
+ */
+export interface RedisLockHold {
+  /** Random value stored in the lock key while this hold lasts. */
+  readonly token: string;
+  /** Monotonic fencing token handed out on acquire (INCR on a key that is never deleted). */
+  readonly fence: number;
+  /** True once renewal found the lease gone: every fenced write will be refused. */
+  readonly lost: boolean;
+}
+
+interface Hold {
+  token: string;
+  fence: number;
+  lost: boolean;
+  renewal: ReturnType<typeof setInterval>;
+}
+
+const POLL_MIN_MS = 10;
+const POLL_JITTER_MS = 30;
+
+/**
+ * The cross-machine {@link Lock}: `SET key token NX PX lease`, compare-and-delete release, lease
+ * renewal while held, jittered polling while waiting, and a fencing token per hold. One instance
+ * admits one holder of this process at a time, which is what makes its hold unambiguous for the
+ * fenced `RedisPersistence` paired with it.
+ *
+ * @example
+ * ```ts
+ * const lock = new RedisLock(connection, { partition: 'prod' });
+ * const handle = await lock.acquire({ timeoutMs: 5_000 });
+ * try { await persistence.save(bytes); } finally { await handle.release(); }
+ * ```
+ */
+export class RedisLock implements Lock {
+  /** Name used in errors: `redis-lock:redis://host:port/<key>`. */
+  readonly name: string;
+  /** The keys of this cache. */
+  readonly keys: RedisKeys;
+  /** Lease in milliseconds. */
+  readonly leaseMs: number;
+  private readonly connection: RedisConnection;
+  private readonly defaultTimeoutMs: number;
+  private hold: Hold | undefined;
+
+  constructor(connection: RedisConnection, settings: RedisLockSettings = {}) {
+    this.connection = connection;
+    this.keys = redisKeys(settings.prefix ?? 'msal-persist', settings.partition ?? 'default');
+    this.leaseMs = settings.leaseMs ?? 10_000;
+    this.defaultTimeoutMs = settings.defaultTimeoutMs ?? 15_000;
+    this.name = `redis-lock:${connection.where}/${this.keys.lock}`;
+  }
+
+  /** This process's current hold, or `undefined` when it holds nothing. */
+  currentHold(): RedisLockHold | undefined {
+    return this.hold;
+  }
+
+  async acquire(options: LockAcquireOptions = {}): Promise<LockHandle> {
+    const { signal } = options;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (signal?.aborted) throw this.aborted(signal.reason);
+      // Wait for this process's own holder first, even if its lease is gone, so a fenced save never
+      // runs under another local hold's token.
+      if (!this.hold) {
+        const token = randomUUID();
+        const fence = Number(
+          await this.connection.script(this.name, ACQUIRE, [this.keys.lock, this.keys.fence], [token, this.leaseMs]),
+        );
+        if (fence > 0) {
+          const handle = this.take(token, fence);
+          if (signal?.aborted) {
+            await handle.release();
+            throw this.aborted(signal.reason);
+          }
+          return handle;
+        }
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new PersistenceError(
+          'LockTimeout',
+          `Timed out after ${timeoutMs} ms waiting for the Redis lock ${this.keys.lock}; another replica holds it. ` +
+            `A crashed holder's lease expires within ${this.leaseMs} ms.`,
+          { backend: this.name },
+        );
+      }
+      await this.pause(Math.min(remaining, POLL_MIN_MS + Math.random() * POLL_JITTER_MS), signal);
+    }
+  }
+
+  private take(token: string, fence: number): LockHandle {
+    const renewal = setInterval(() => void this.renew(hold), Math.max(1, Math.floor(this.leaseMs / 3)));
+    // The lease, not this timer, decides when a hold ends; never keep a process alive for it.
+    renewal.unref();
+    const hold: Hold = { token, fence, lost: false, renewal };
+    this.hold = hold;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        clearInterval(hold.renewal);
+        if (this.hold === hold) this.hold = undefined;
+        await this.connection.script(this.name, RELEASE, [this.keys.lock], [hold.token]);
+      },
+    };
+  }
+
+  private async renew(hold: Hold): Promise<void> {
+    try {
+      const extended = await this.connection.script(this.name, RENEW, [this.keys.lock], [hold.token, this.leaseMs]);
+      if (Number(extended) === 0) {
+        hold.lost = true;
+        clearInterval(hold.renewal);
+      }
+    } catch {
+      // Redis unreachable: keep trying; if the lease runs out meanwhile, the fenced save refuses.
+    }
+  }
+
+  private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(this.aborted(signal?.reason));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private aborted(reason: unknown): PersistenceError {
+    return new PersistenceError('Aborted', 'Stopped waiting for the Redis lock: the operation was aborted.', {
+      backend: this.name,
+      cause: reason,
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { isPersistenceError, PersistenceCachePlugin, type PersistenceError } from '@msal-persist/core';
+import { FakeTokenEndpoint } from '@msal-persist/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisCache, RedisConnection, RedisPersistence } from '../src/index.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
+
+const SCOPES = ['api://fault-test/.default'];
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+/** The PersistenceError behind what msal rejected with (msal may wrap what a plugin throws). */
+function persistenceErrorIn(error: unknown): PersistenceError | undefined {
+  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
+    if (isPersistenceError(current)) return current;
+  }
+  return undefined;
+}
+
+describe('Redis outages', () => {
+  it('fails fast with NotAvailable when nothing listens, naming what to check', async () => {
+    const nowhere = await failure(RedisConnection.open({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 2_000 }));
+    expect(isPersistenceError(nowhere, 'NotAvailable')).toBe(true);
+    expect((nowhere as Error).message).toMatch(
+      /redis:\/\/127\.0\.0\.1:1.* is not reachable .*ECONNREFUSED.*Check that redis-server is running/,
+    );
+  });
+
+  it('token calls fail with a typed error while Redis is paused or down, and work again once it is back', async () => {
+    const idp = new FakeTokenEndpoint();
+    const cache = await createRedisCache({ url: server.url, partition: randomUUID(), commandTimeoutMs: 300 });
+    const app = new ConfidentialClientApplication({
+      auth: { ...idp.authConfig('aaaaaaaa-0000-4000-8000-00000000fa17'), clientSecret: 'fake-secret' },
+      system: { networkClient: idp.networkClient },
+      cache: {
+        cachePlugin: new PersistenceCachePlugin({ persistence: cache.persistence, lock: cache.lock, logger: {} }),
+      },
+    });
+    try {
+      const first = await app.acquireTokenByClientCredential({ scopes: SCOPES });
+
+      server.pause();
+      const paused = persistenceErrorIn(await failure(app.acquireTokenByClientCredential({ scopes: SCOPES })));
+      expect(paused?.code).toBe('Timeout');
+      expect(paused?.message).toMatch(/did not answer within 300 ms/);
+      server.resume();
+      const resumed = await app.acquireTokenByClientCredential({ scopes: SCOPES });
+      expect(resumed?.accessToken).toBe(first?.accessToken);
+      expect(resumed?.fromCache).toBe(true);
+
+      await server.kill();
+      const down = persistenceErrorIn(await failure(app.acquireTokenByClientCredential({ scopes: SCOPES })));
+      expect(down?.code).toBe('NotAvailable');
+      expect(down?.message).toMatch(/is not reachable/);
+
+      await server.start();
+      let again: Awaited<ReturnType<typeof app.acquireTokenByClientCredential>> | undefined;
+      for (let attempt = 0; !again; attempt++) {
+        const result = await failure(app.acquireTokenByClientCredential({ scopes: SCOPES }).then((r) => (again = r)));
+        if (result !== undefined) expect(persistenceErrorIn(result)?.code).toMatch(/NotAvailable|Timeout/);
+        if (attempt > 200) throw new Error('the cache never worked again after Redis came back', { cause: result });
+        if (!again) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // This server keeps nothing on disk: the restart emptied it, so the token was fetched anew and stored whole.
+      const stored = JSON.parse(new TextDecoder().decode((await cache.persistence.load()) ?? undefined)) as {
+        AccessToken: Record<string, { secret: string }>;
+      };
+      expect(Object.values(stored.AccessToken).map((entry) => entry.secret)).toEqual([again?.accessToken]);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('a caller client without a command timeout still never hangs', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(server.url, { maxRetriesPerRequest: 0 });
+    await new Promise((resolve) => client.once('ready', resolve));
+    const persistence = await RedisPersistence.create({ client, commandTimeoutMs: 300, partition: randomUUID() });
+    server.pause();
+    try {
+      const error = await failure(persistence.stamp());
+      expect(isPersistenceError(error, 'Timeout')).toBe(true);
+    } finally {
+      server.resume();
+      client.disconnect();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisPersistence } from '../src/index.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
+
+const CHILD = fileURLToPath(new URL('./fixtures/daemon-child.ts', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const CLIENT_ID = 'aaaaaaaa-0000-4000-8000-00000000f1ee';
+
+interface ChildReport {
+  tokens: string[];
+  fromCache: number;
+  network: number;
+}
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+function runChild(partition: string, scopes: string[]): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=dev-source', CHILD], {
+      cwd: PACKAGE_DIR,
+      env: { ...process.env, REDIS_URL: server.url, PARTITION: partition, CLIENT_ID, SCOPES: scopes.join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`child exited with ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport);
+    });
+  });
+}
+
+describe('a fleet of 16 daemon processes sharing one Redis cache', () => {
+  it('loses no acknowledged token, and a new replica is served from the cache with zero network calls', async () => {
+    const partition = randomUUID();
+    const scopesOf = (i: number) => [0, 1, 2].map((j) => `api://resource-${i}-${j}/.default`);
+    const reports = await Promise.all(Array.from({ length: 16 }, (_, i) => runChild(partition, scopesOf(i))));
+    const acknowledged = reports.flatMap((report) => report.tokens);
+    expect(acknowledged).toHaveLength(48);
+    expect(reports.every((report) => report.network === 3)).toBe(true);
+
+    const persistence = await RedisPersistence.create({ url: server.url, partition });
+    const blob = JSON.parse(new TextDecoder().decode((await persistence.load()) ?? undefined)) as {
+      AccessToken: Record<string, { secret: string }>;
+    };
+    await persistence.close();
+    const stored = new Set(Object.values(blob.AccessToken).map((entry) => entry.secret));
+    for (const token of acknowledged) expect(stored.has(token)).toBe(true);
+
+    const newcomer = await runChild(partition, Array.from({ length: 16 }, (_, i) => scopesOf(i)).flat());
+    expect(newcomer.network).toBe(0);
+    expect(newcomer.fromCache).toBe(48);
+    expect(new Set(newcomer.tokens)).toEqual(new Set(acknowledged));
+  });
+});
