@@ -18,6 +18,18 @@ function replaceCache(tokenCache: SerializableTokenCache, text: string): void {
   tokenCache.deserialize(text);
 }
 
+/**
+ * Makes `text`, just serialized from msal's memory and saved, msal's snapshot. msal rebuilds its
+ * memory from the snapshot on every silent call, so it must equal what was saved. Its memory
+ * already holds exactly these entries, so where msal-node's `TokenCache` exposes the snapshot
+ * field we set it instead of paying a second parse inside the lock; elsewhere `deserialize` does it.
+ */
+function adoptSaved(tokenCache: SerializableTokenCache, text: string): void {
+  const cache = tokenCache as { cacheSnapshot?: unknown };
+  if (typeof cache.cacheSnapshot === 'string') cache.cacheSnapshot = text;
+  else tokenCache.deserialize(text);
+}
+
 /** msal's own empty cache: deserializing it clears the in-memory cache and leaves a valid snapshot. */
 const EMPTY_CACHE = '{"Account":{},"IdToken":{},"AccessToken":{},"RefreshToken":{},"AppMetadata":{}}';
 
@@ -194,13 +206,13 @@ export class PersistenceCachePlugin implements CachePlugin {
     } catch (error) {
       // Keep the new tokens in this process: msal rebuilds its memory from the snapshot on every
       // silent call, so without this the token just acquired would vanish here too.
-      tokenCache.deserialize(text);
+      adoptSaved(tokenCache, text);
       const wrapped = this.wrap(error, 'save');
       this.logger.error?.(`${wrapped.message} The tokens stay in this process's memory only.`);
       if (this.onSaveError === 'throw') throw wrapped;
       return;
     }
-    tokenCache.deserialize(text);
+    adoptSaved(tokenCache, text);
     this.lastStamp = stamp;
     this.stats.saves++;
   }

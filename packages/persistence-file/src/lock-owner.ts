@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 
 /**
  * What a lock file says about its holder. Every MSAL extension starts the file with the owner's
@@ -46,20 +46,21 @@ export function parseLockContent(content: string): { pid: number | undefined; pr
  * ```
  */
 export async function readLockOwner(path: string): Promise<LockOwner | undefined> {
-  let handle: fsp.FileHandle;
+  // Synchronous inside: a lock file is a few bytes, and waiters read it at every handoff.
+  let fd: number;
   try {
-    handle = await fsp.open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw error;
   }
   try {
-    // One handle for both: the content and the inode belong to the same file even if it is replaced meanwhile.
-    const stats = await handle.stat({ bigint: true });
-    const content = await handle.readFile({ encoding: 'utf8' });
+    // One descriptor for both: the content and the inode belong to the same file even if it is replaced meanwhile.
+    const stats = fstatSync(fd, { bigint: true });
+    const content = readFileSync(fd, { encoding: 'utf8' });
     return { ...parseLockContent(content.slice(0, 4096)), ino: stats.ino, mtimeMs: Number(stats.mtimeMs) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

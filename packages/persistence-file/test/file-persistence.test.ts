@@ -141,7 +141,6 @@ describe('FilePersistence', () => {
       ['rename', 'EXDEV', 'Io'],
       ['open', 'EROFS', 'ReadOnly'],
       ['open', 'EACCES', 'AccessDenied'],
-      ['mkdir', 'EDQUOT', 'NoSpace'],
     ] as const)('%s failing with %s → %s', async (call, errnoCode, expected) => {
       const path = join(temp.dir, 'msal.json');
       await new FilePersistence(path).save(bytes('{"previous":true}'));
@@ -153,6 +152,15 @@ describe('FilePersistence', () => {
       expect(readFileSync(path, 'utf8')).toBe('{"previous":true}');
       expect(fileStamp(path)).toBe(before);
       expect(leftovers()).toEqual([]);
+    });
+
+    it('creating a missing folder failing with EDQUOT → NoSpace, nothing created', async () => {
+      const path = join(temp.dir, 'missing', 'msal.json');
+      const fs: AtomicFileSystem = { ...nodeFileSystem, mkdir: failWith('EDQUOT') };
+      const error = await new FilePersistence(path, { fs }).save(bytes('{"next":true}')).catch((e: unknown) => e);
+      expect(isPersistenceError(error, 'NoSpace')).toBe(true);
+      expect((error as PersistenceError).backend).toBe(`file:${path}`);
+      expect(readdirSync(temp.dir)).toEqual([]);
     });
 
     it('a disk that fills up while writing → NoSpace, temp file removed', async () => {
