@@ -7,5 +7,7 @@ export type { SecretStoreOperation } from './memory-secret-store.js';
 export { keyringError, MemorySecretStore } from './memory-secret-store.js';
 export type { NapiKeyringStoreOptions } from './napi-keyring-store.js';
 export { NapiKeyringStore } from './napi-keyring-store.js';
+export type { OsKeyringOptions, OsKeyringProfile } from './os-keyring.js';
+export { osKeyringOptions } from './os-keyring.js';
 export type { SecretStore, SecretStoreCallOptions } from './secret-store.js';
 export { withTimeout } from './with-timeout.js';

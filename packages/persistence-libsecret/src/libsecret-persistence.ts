@@ -1,5 +1,9 @@
-import { ChangeSignal } from '@msal-persist/persistence-file';
-import { KeyringPersistence, NapiKeyringStore, type SecretStore } from '@msal-persist/persistence-keyring';
+import {
+  KeyringPersistence,
+  type OsKeyringOptions,
+  type OsKeyringProfile,
+  osKeyringOptions,
+} from '@msal-persist/persistence-keyring';
 import { mapSecretServiceError } from './secret-service-errors.js';
 
 /**
@@ -10,21 +14,15 @@ import { mapSecretServiceError } from './secret-service-errors.js';
  * const options: LibsecretPersistenceOptions = { signalPath: '/home/me/.cache/my-app/msal.cache', service: 'my-app' };
  * ```
  */
-export interface LibsecretPersistenceOptions {
-  /**
-   * The signal file rewritten after every save; its stamp tells other processes to reload. Put
-   * the cache plugin's `FileLock` beside it at `${signalPath}.lockfile`.
-   */
-  signalPath: string;
-  /** The item's `service` attribute: name your application. */
-  service: string;
-  /** The item's `username` attribute. Default `MSALCache`. */
-  account?: string;
-  /** Longest wait for one Secret Service call before failing with `Timeout`. Default 5 000. */
-  timeoutMs?: number;
-  /** Replaces the native Secret Service access (tests). */
-  store?: SecretStore;
-}
+export type LibsecretPersistenceOptions = OsKeyringOptions;
+
+const PROFILE: OsKeyringProfile = {
+  prefix: 'libsecret',
+  platforms: ['linux'],
+  wrongPlatformHint: 'Use @msal-persist/persistence-keychain on macOS or @msal-persist/persistence-dpapi on Windows.',
+  mapError: (error, context) => mapSecretServiceError(error, context),
+  storeLabel: 'The Secret Service',
+};
 
 /**
  * The msal token cache as one secret in the Linux Secret Service (GNOME Keyring, KWallet),
@@ -39,29 +37,11 @@ export interface LibsecretPersistenceOptions {
  * ```
  */
 export class LibsecretPersistence extends KeyringPersistence {
-  /** The `service` attribute. */
+  /** The item's service. */
   readonly service: string;
 
   constructor(options: LibsecretPersistenceOptions) {
-    const account = options.account ?? 'MSALCache';
-    const name = `libsecret:${options.service}/${account}`;
-    super({
-      name,
-      account,
-      signal: new ChangeSignal(options.signalPath),
-      store:
-        options.store ??
-        new NapiKeyringStore({
-          service: options.service,
-          backend: name,
-          platforms: ['linux'],
-          wrongPlatformHint:
-            'Use @msal-persist/persistence-keychain on macOS or @msal-persist/persistence-dpapi on Windows.',
-        }),
-      mapError: (error, context) => mapSecretServiceError(error, context),
-      storeLabel: 'The Secret Service',
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    });
+    super(osKeyringOptions(PROFILE, options));
     this.service = options.service;
   }
 }
