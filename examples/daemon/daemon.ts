@@ -5,7 +5,7 @@
 //
 //   node --import tsx daemon.ts https://graph.microsoft.com/.default
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { FakeTokenEndpoint } from '@msal-persist/core/testing';
+import { FakeTokenEndpoint } from '@msal-persist/core/fake-token-endpoint';
 import { createCachePlugin } from '@msal-persist/msal-plugin';
 
 const resources = process.argv.slice(2);

@@ -4,7 +4,7 @@
 //
 //   node --import tsx cli.ts sign-in && node --import tsx cli.ts token
 import { type AccountInfo, PublicClientApplication } from '@azure/msal-node';
-import { FakeTokenEndpoint } from '@msal-persist/core/testing';
+import { FakeTokenEndpoint } from '@msal-persist/core/fake-token-endpoint';
 import { createCachePlugin } from '@msal-persist/msal-plugin';
 
 const scopes = ['User.Read'];

@@ -1,4 +1,10 @@
 import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.base.js';
 
-export default defineConfig(libraryConfig({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' }));
+export default defineConfig(
+  libraryConfig({
+    index: 'src/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    'fake-token-endpoint': 'src/testing/fake-token-endpoint.ts',
+  }),
+);

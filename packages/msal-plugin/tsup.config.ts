@@ -1,4 +1,12 @@
 import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.base.js';
 
-export default defineConfig(libraryConfig());
+export default defineConfig(
+  libraryConfig({
+    index: 'src/index.ts',
+    'backends/file': 'src/backends/file.ts',
+    'backends/dpapi': 'src/backends/dpapi.ts',
+    'backends/keychain': 'src/backends/keychain.ts',
+    'backends/libsecret': 'src/backends/libsecret.ts',
+  }),
+);

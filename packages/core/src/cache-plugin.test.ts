@@ -122,20 +122,50 @@ describe('PersistenceCachePlugin', () => {
   });
 
   it('never saves when beforeCacheAccess failed (msal still calls afterCacheAccess)', async () => {
-    const failingLock: Lock = {
-      acquire: async () => {
-        throw new PersistenceError('LockTimeout', 'busy', { backend: 'test-lock' });
+    const memoryLock = new MemoryLock();
+    let failNext = true;
+    const flakyLock: Lock = {
+      acquire: async (options) => {
+        if (failNext) {
+          failNext = false;
+          throw new PersistenceError('LockTimeout', 'busy', { backend: 'test-lock' });
+        }
+        return memoryLock.acquire(options);
       },
     };
-    const { persistence, plugin, cache } = setup({ lock: failingLock });
+    const { persistence, plugin, cache } = setup({ lock: flakyLock });
     const save = vi.spyOn(persistence, 'save');
     const context = write(cache);
     await expect(plugin.beforeCacheAccess(context)).rejects.toMatchObject({ code: 'LockTimeout' });
     await plugin.afterCacheAccess(context);
     expect(save).not.toHaveBeenCalled();
-    // The in-process queue was released too: a later write goes through.
-    const ok = setup();
-    await writeThrough(ok.plugin, ok.cache, { a: 1 });
+    // The same plugin's in-process queue was released too: its next write goes through.
+    await writeThrough(plugin, cache, { a: 1 });
+    expect(save).toHaveBeenCalledTimes(1);
+  });
+
+  it('serves several msal applications: each loads what it has not seen, none erases the other', async () => {
+    const { persistence, plugin } = setup();
+    const one = new ScriptedTokenCache();
+    const two = new ScriptedTokenCache();
+    await writeThrough(plugin, one, { fromOne: 1 });
+    await plugin.beforeCacheAccess(read(two));
+    expect(two.state).toMatchObject({ fromOne: 1 });
+    await writeThrough(plugin, two, { fromTwo: 2 });
+    expect(JSON.parse(new TextDecoder().decode((await persistence.load()) ?? undefined))).toMatchObject({
+      fromOne: 1,
+      fromTwo: 2,
+    });
+  });
+
+  it('never logs the unreadable content itself (parser messages quote it)', async () => {
+    const { persistence, plugin, cache, warnings } = setup();
+    // V8's message for this input quotes it: Unexpected token 'e', "{"k": eyJ0eXAiOiJKV1Qi}" is not valid JSON
+    await persistence.save(textToBytes('{"k": eyJ0eXAiOiJKV1Qi}'));
+    await plugin.beforeCacheAccess(read(cache));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).not.toContain('eyJ0eXAi');
+    expect(warnings[0]).toContain('SyntaxError');
   });
 
   describe('a failed save', () => {

@@ -78,6 +78,13 @@ export interface CachePluginStats {
   corruptLoads: number;
 }
 
+interface SeenState {
+  /** The stamp of what this token cache last loaded or saved. */
+  stamp: string | undefined;
+  /** Set while the stored content is the unreadable one seen at this stamp. */
+  corruptStamp: string | undefined;
+}
+
 interface Held {
   handle: LockHandle;
   releaseLocal: () => void;
@@ -109,8 +116,9 @@ export class PersistenceCachePlugin implements CachePlugin {
   // Keyed by context: msal runs accesses concurrently and calls afterCacheAccess even when
   // beforeCacheAccess threw, so only a context that really took the lock may save.
   private readonly held = new WeakMap<CacheContext, Held>();
-  private lastStamp: string | undefined;
-  private corruptStamp: string | undefined;
+  // Per msal token cache: one plugin may serve several applications (say a public and a
+  // confidential client), and each must load what it has not seen itself.
+  private readonly seen = new WeakMap<SerializableTokenCache, SeenState>();
 
   constructor(options: PersistenceCachePluginOptions) {
     this.persistence = options.persistence;
@@ -153,23 +161,33 @@ export class PersistenceCachePlugin implements CachePlugin {
     }
   }
 
+  private state(tokenCache: SerializableTokenCache): SeenState {
+    let state = this.seen.get(tokenCache);
+    if (!state) {
+      state = { stamp: undefined, corruptStamp: undefined };
+      this.seen.set(tokenCache, state);
+    }
+    return state;
+  }
+
   private async reloadIfChanged(tokenCache: SerializableTokenCache): Promise<void> {
     this.stats.stampChecks++;
+    const state = this.state(tokenCache);
     const pending = this.persistence.stamp();
     const stamp = typeof pending === 'string' ? pending : await pending;
-    if (stamp === this.lastStamp) return;
+    if (stamp === state.stamp) return;
 
     let data: Uint8Array | null;
     try {
       data = await this.persistence.load();
     } catch (error) {
       if (!isPersistenceError(error, 'Corrupt')) throw this.wrap(error, 'read');
-      this.useEmptyBecauseCorrupt(tokenCache, stamp, error);
+      this.useEmptyBecauseCorrupt(tokenCache, state, stamp, error);
       return;
     }
     this.stats.loads++;
-    this.lastStamp = stamp;
-    this.corruptStamp = undefined;
+    state.stamp = stamp;
+    state.corruptStamp = undefined;
     if (data === null || isEmpty(data)) {
       replaceCache(tokenCache, EMPTY_CACHE);
       return;
@@ -180,17 +198,26 @@ export class PersistenceCachePlugin implements CachePlugin {
       if (!/^\s*\{/.test(text)) throw new SyntaxError('the cache is not a JSON object');
       replaceCache(tokenCache, text);
     } catch (error) {
-      this.useEmptyBecauseCorrupt(tokenCache, stamp, error);
+      this.useEmptyBecauseCorrupt(tokenCache, state, stamp, error);
     }
   }
 
-  private useEmptyBecauseCorrupt(tokenCache: SerializableTokenCache, stamp: string, cause: unknown): void {
+  private useEmptyBecauseCorrupt(
+    tokenCache: SerializableTokenCache,
+    state: SeenState,
+    stamp: string,
+    cause: unknown,
+  ): void {
     // msal stores the snapshot before parsing it, so reset it or every later call would throw.
     replaceCache(tokenCache, EMPTY_CACHE);
     this.stats.corruptLoads++;
-    this.lastStamp = stamp;
-    this.corruptStamp = stamp;
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    state.stamp = stamp;
+    state.corruptStamp = stamp;
+    // Never the parser's message: V8 quotes the input around the error, which would put pieces
+    // of tokens into logs. A backend's own Corrupt message says what happened without content.
+    const reason = isPersistenceError(cause)
+      ? cause.message
+      : `${cause instanceof Error ? cause.name : 'error'} while parsing`;
     this.logger.warn?.(
       `${this.persistence.name}: the stored token cache cannot be read (${reason}); continuing with an empty cache. ` +
         'The unreadable content is kept aside at the next save; users may have to sign in again.',
@@ -198,8 +225,12 @@ export class PersistenceCachePlugin implements CachePlugin {
   }
 
   private async persist(tokenCache: SerializableTokenCache): Promise<void> {
+    const state = this.state(tokenCache);
     const text = tokenCache.serialize();
-    if (this.corruptStamp !== undefined && this.corruptStamp === this.lastStamp) await this.keepCorruptAside();
+    if (state.corruptStamp !== undefined && state.corruptStamp === state.stamp) {
+      state.corruptStamp = undefined;
+      await this.keepCorruptAside();
+    }
     let stamp: string;
     try {
       stamp = await this.persistence.save(textToBytes(text));
@@ -213,12 +244,11 @@ export class PersistenceCachePlugin implements CachePlugin {
       return;
     }
     adoptSaved(tokenCache, text);
-    this.lastStamp = stamp;
+    state.stamp = stamp;
     this.stats.saves++;
   }
 
   private async keepCorruptAside(): Promise<void> {
-    this.corruptStamp = undefined;
     if (!this.persistence.keepAside) {
       this.logger.warn?.(
         `${this.persistence.name}: replacing the unreadable token cache (this backend cannot keep it aside).`,

@@ -23,6 +23,21 @@ export interface BackendSettings {
 }
 
 /**
+ * Where the plaintext fallback keeps the cache: its own file, never the encrypted backend's
+ * (the DPAPI blob, or the Keychain / Secret Service signal file at `cachePath`). Processes that
+ * disagree about the backend, one falling back while another has the keyring, then never read
+ * each other's format as corrupt, and the plaintext copy is easy to find and remove.
+ *
+ * @example
+ * ```ts
+ * plaintextFallbackPath('/home/me/.cache/app/msal.cache'); // '/home/me/.cache/app/msal.cache.plaintext.json'
+ * ```
+ */
+export function plaintextFallbackPath(cachePath: string): string {
+  return `${cachePath}.plaintext.json`;
+}
+
+/**
  * The encrypted backend for an OS, or `undefined` where there is none.
  *
  * @example
@@ -50,6 +65,7 @@ export function probeSuffix(): string {
 export async function loadBackend(
   backend: BackendName,
   settings: BackendSettings,
+  options: { fallback?: boolean } = {},
 ): Promise<{ persistence: Persistence; lock: Lock }> {
   const path = `${settings.cachePath}${settings.probe ?? ''}`;
   const account = `${settings.accountName}${settings.probe ?? ''}`;
@@ -82,6 +98,6 @@ export async function loadBackend(
       };
     }
     case 'file':
-      return { persistence: new FilePersistence(path), lock };
+      return { persistence: new FilePersistence(options.fallback ? plaintextFallbackPath(path) : path), lock };
   }
 }

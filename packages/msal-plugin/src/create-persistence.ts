@@ -9,7 +9,14 @@ import {
   type Persistence,
   PersistenceError,
 } from '@msal-persist/core';
-import { type BackendName, type BackendSettings, backendFor, loadBackend, probeSuffix } from './backends.js';
+import {
+  type BackendName,
+  type BackendSettings,
+  backendFor,
+  loadBackend,
+  plaintextFallbackPath,
+  probeSuffix,
+} from './backends.js';
 import { defaultCacheDirectory } from './default-paths.js';
 
 /**
@@ -58,7 +65,7 @@ export interface PersistenceSelection {
   backend: BackendName;
   /** True when the cache is encrypted at rest by the OS. */
   isEncrypted: boolean;
-  /** The cache file (plaintext, DPAPI) or the directory-anchor path for lock and signal files. */
+  /** The cache file (DPAPI, plaintext fallback `<cachePath>.plaintext.json`), or the Keychain / Secret Service change-signal file. */
   cachePath: string;
   /** Why the OS store was not used, when the plaintext fallback was taken. */
   fallbackReason?: PersistenceError;
@@ -66,6 +73,7 @@ export interface PersistenceSelection {
 
 function settingsFrom(options: CreatePersistenceOptions): BackendSettings {
   const appName = options.appName ?? 'msal-persist';
+  if (options.cachePath === '') throw new TypeError('cachePath must be a file path, got an empty string');
   const cachePath = options.cachePath ?? join(defaultCacheDirectory(appName), 'msal.cache');
   return {
     cachePath,
@@ -78,9 +86,9 @@ function settingsFrom(options: CreatePersistenceOptions): BackendSettings {
 }
 
 /** Save, load, compare and delete a random value in a probe location of the same backend. */
-async function probe(backend: BackendName, settings: BackendSettings): Promise<void> {
+async function probe(backend: BackendName, settings: BackendSettings, fallback = false): Promise<void> {
   const suffix = probeSuffix();
-  const { persistence } = await loadBackend(backend, { ...settings, probe: suffix });
+  const { persistence } = await loadBackend(backend, { ...settings, probe: suffix }, { fallback });
   const value = randomBytes(32);
   let back: Uint8Array | null;
   try {
@@ -155,16 +163,16 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
     );
   }
   logger.warn?.(
-    `the encrypted token cache is not available (${failure.backend}: ${reason}); using the PLAINTEXT file ${settings.cachePath} (mode 0600) because allowPlaintextFallback is set.`,
+    `the encrypted token cache is not available (${failure.backend}: ${reason}); using the PLAINTEXT file ${plaintextFallbackPath(settings.cachePath)} (mode 0600) because allowPlaintextFallback is set.`,
   );
-  await probe('file', settings);
-  const { persistence, lock } = await loadBackend('file', settings);
+  await probe('file', settings, true);
+  const { persistence, lock } = await loadBackend('file', settings, { fallback: true });
   return {
     persistence,
     lock,
     backend: 'file',
     isEncrypted: false,
-    cachePath: settings.cachePath,
+    cachePath: plaintextFallbackPath(settings.cachePath),
     fallbackReason: failure,
   };
 }

@@ -36,7 +36,7 @@ describe.runIf(process.platform === 'linux')('backend choice on Linux', () => {
       expect(run.backend).toBe('file');
       expect(run.encrypted).toBe(false);
       expect(run.stderr).toMatch(/warn: .*PLAINTEXT/);
-      expect(statSync(space.env.CACHE_PATH).mode & 0o777).toBe(0o600);
+      expect(statSync(`${space.env.CACHE_PATH}.plaintext.json`).mode & 0o777).toBe(0o600);
       const again = await runClient(['public', 'silent'], { ...space.env, ...noSecretService, ALLOW_PLAINTEXT: '1' });
       expect(again.calls.total).toBe(0);
     } finally {
@@ -93,7 +93,8 @@ describe('explicit backend choice', () => {
       expect(selection.fallbackReason?.code).toBe('NotAvailable');
       expect(warnings).toHaveLength(1);
       await selection.persistence.save(new TextEncoder().encode('{}'));
-      expect(existsSync(space.env.CACHE_PATH)).toBe(true);
+      expect(existsSync(`${space.env.CACHE_PATH}.plaintext.json`)).toBe(true);
+      expect(existsSync(space.env.CACHE_PATH)).toBe(false);
     } finally {
       space.cleanup();
     }

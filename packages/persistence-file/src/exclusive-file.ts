@@ -9,14 +9,14 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
  * then hard-linked to `path` (`link` fails with `EEXIST` if `path` exists, atomically). A lock file
  * therefore never exists without its owner's pid, even when its creator is SIGKILLed mid-way, so
  * a crashed creator's lock is always recognisable by its dead pid. Rejects with the `EEXIST` error
- * when the file already exists. Resolves with the inode, which identifies this lock among later
+ * when the file already exists. Returns the inode, which identifies this lock among later
  * ones at the same path.
  *
  * Synchronous inside: a few metadata calls on a file of a few bytes, on the path every lock
  * handoff waits for. Through the thread pool each would cost a round trip (~40 µs here, more
  * under load) instead of a few µs.
  */
-export async function createExclusive(path: string, content: string): Promise<bigint> {
+export function createExclusive(path: string, content: string): bigint {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(temp, content, { flag: 'wx', mode: 0o600 });
   try {

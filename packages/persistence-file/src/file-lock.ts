@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type BigIntStats, promises as fsp, statSync } from 'node:fs';
+import { type BigIntStats, promises as fsp, linkSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
 import { createExclusive, inodeOf, removeIfOwned } from './exclusive-file.js';
 import { toFileError } from './file-errors.js';
-import { trackHeldLock } from './held-locks.js';
+import { isHeldHere, trackHeldLock } from './held-locks.js';
 import { isProcessAlive, type LockOwner, readLockOwner } from './lock-owner.js';
 
 /**
@@ -97,8 +97,8 @@ export class FileLock implements Lock {
       known = owner;
       if (owner === undefined) {
         attempted = true;
-        const ino = await this.tryCreate();
-        if (ino !== undefined) return this.handle(ino);
+        const handle = this.tryCreate();
+        if (handle) return handle;
         owner = await this.readOwner();
         if (owner === undefined) continue;
       }
@@ -124,16 +124,24 @@ export class FileLock implements Lock {
     }
   }
 
-  /** Resolves with the new lock's inode, or `undefined` when someone else holds it. */
-  private async tryCreate(): Promise<bigint | undefined> {
+  /**
+   * The new lock's handle, or `undefined` when someone else holds it. Synchronous from create to
+   * registration, so no other acquirer in this process can see our pid on a lock not yet marked
+   * as held here (and take it for a dead predecessor's).
+   */
+  private tryCreate(): LockHandle | undefined {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await createExclusive(this.path, OWNER_LINE);
+        return this.handle(createExclusive(this.path, OWNER_LINE));
       } catch (error) {
         const code = errnoCode(error);
         if (code === 'EEXIST') return undefined;
         if (code === 'ENOENT' && attempt === 0) {
-          await fsp.mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch(() => undefined);
+          try {
+            mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+          } catch {
+            // Reported by the retry below.
+          }
           continue;
         }
         throw toFileError(error, this.name, `create the lock file ${this.path}`);
@@ -164,7 +172,11 @@ export class FileLock implements Lock {
   }
 
   private isBreakable(owner: LockOwner): boolean {
-    if (owner.pid !== undefined && owner.pid !== process.pid && !isProcessAlive(owner.pid)) return true;
+    if (owner.pid === process.pid) {
+      if (!isHeldHere(this.path, owner.ino)) return true;
+    } else if (owner.pid !== undefined && !isProcessAlive(owner.pid)) {
+      return true;
+    }
     // A live, empty (just created) or foreign-format lock is broken only when nobody refreshed it.
     return Date.now() - owner.mtimeMs > this.staleMs;
   }
@@ -178,7 +190,7 @@ export class FileLock implements Lock {
     const breakerPath = `${this.path}.STALE`;
     let breakerIno: bigint | undefined;
     try {
-      breakerIno = await createExclusive(breakerPath, OWNER_LINE);
+      breakerIno = createExclusive(breakerPath, OWNER_LINE);
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST') throw toFileError(error, this.name, `create ${breakerPath}`);
       await this.clearDeadBreaker(breakerPath);
@@ -188,17 +200,29 @@ export class FileLock implements Lock {
       const current = await this.readOwner();
       if (!current || current.ino !== judged.ino || !this.isBreakable(current)) return;
       const aside = `${this.path}.broken-${process.pid}-${randomBytes(4).toString('hex')}`;
+      // From here on synchronous, back to back: the windows below are a few µs wide.
       try {
-        await fsp.rename(this.path, aside);
+        renameSync(this.path, aside);
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') return;
         throw toFileError(error, this.name, `break the stale lock ${this.path}`);
       }
       if (inodeOf(aside) !== judged.ino) {
-        // Its holder released and a new writer locked between our check and the rename: give it back.
-        await fsp.link(aside, this.path).catch(() => undefined);
+        // Its holder released and a new writer locked between our check and the rename: give it
+        // back. Should a third writer have created the lock in these µs, the give-back fails and
+        // two writers hold it; the save that follows is still atomic, so the cache stays valid and
+        // at worst one writer's update is overwritten by the other's.
+        try {
+          linkSync(aside, this.path);
+        } catch {
+          // See above.
+        }
       }
-      await fsp.unlink(aside).catch(() => undefined);
+      try {
+        unlinkSync(aside);
+      } catch {
+        // Already gone.
+      }
     } finally {
       await removeIfOwned(breakerPath, breakerIno);
     }

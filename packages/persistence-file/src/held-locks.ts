@@ -19,28 +19,46 @@ function onExit(): void {
 }
 
 const onSignal = (signal: NodeJS.Signals) => {
+  // Step aside either way, so a later listener like signal-exit sees ours gone and can re-raise.
+  removeSignalHandlers();
+  if (process.listenerCount(signal) > 0) {
+    // The app handles this signal and may go on running, even in the middle of a save: its locks
+    // stay until released or until exit. Should it die of the signal instead, the locks name a
+    // dead pid, which every waiter breaks at once.
+    return;
+  }
+  // Nobody else handles it: clean up and die of it, as the default action would.
   removeAll();
   uninstall();
-  // Do not swallow the signal: if nobody else handles it, die of it as the default action would.
-  // Libraries like signal-exit re-raise by themselves once they are the only listener left.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  process.kill(process.pid, signal);
 };
 
 let installed = false;
+let signalHandlers = false;
 
 function install(): void {
-  if (installed) return;
-  installed = true;
-  process.on('exit', onExit);
-  // Prepended so that a later listener like signal-exit sees ours already gone and re-raises.
-  for (const signal of SIGNALS) process.prependListener(signal, onSignal);
+  if (!installed) {
+    installed = true;
+    process.on('exit', onExit);
+  }
+  if (!signalHandlers) {
+    signalHandlers = true;
+    // Prepended so that a later listener like signal-exit sees ours already gone and re-raises.
+    for (const signal of SIGNALS) process.prependListener(signal, onSignal);
+  }
+}
+
+function removeSignalHandlers(): void {
+  if (!signalHandlers) return;
+  signalHandlers = false;
+  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
 }
 
 function uninstall(): void {
+  removeSignalHandlers();
   if (!installed) return;
   installed = false;
   process.removeListener('exit', onExit);
-  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
 }
 
 /**
@@ -60,4 +78,14 @@ export function trackHeldLock(path: string, ino: bigint): () => void {
 /** Whether exit/signal handlers are installed now (for tests). */
 export function heldLockHandlersInstalled(): boolean {
   return installed;
+}
+
+/**
+ * Whether this process holds the lock file `path` with inode `ino`. A lock naming our own pid
+ * that we do not hold was left by a dead predecessor that had the same pid (a restarted
+ * container's pid 1, say).
+ */
+export function isHeldHere(path: string, ino: bigint): boolean {
+  for (const lock of held) if (lock.path === path && lock.ino === ino) return true;
+  return false;
 }

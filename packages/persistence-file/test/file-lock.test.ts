@@ -150,6 +150,36 @@ describe('FileLock', () => {
     expect(existsSync(lockPath)).toBe(false);
   });
 
+  it('keeps the lock while an app that handles SIGTERM itself goes on running', async () => {
+    const child = startFixture('lock-holder', [lockPath, 'handles']);
+    await waitForLine<{ holding: boolean }>(child, (v) => v.holding);
+    const signalled = waitForLine<{ signalled: boolean }>(child, (v) => v.signalled);
+    child.kill('SIGTERM');
+    await signalled;
+    // Still mid-work: removing its lock now would let a second writer in.
+    expect(existsSync(lockPath)).toBe(true);
+    const error = await failure(new FileLock(lockPath, { staleMs: 600_000 }).acquire({ timeoutMs: 100 }));
+    expect(isPersistenceError(error, 'LockTimeout')).toBe(true);
+    const released = waitForLine<{ released: boolean }>(child, (v) => v.released);
+    child.stdin?.write('release\n');
+    await released;
+    await exited(child);
+    expect(existsSync(lockPath)).toBe(false);
+  });
+
+  it('breaks at once a lock naming our own pid that this process does not hold (a restarted container)', async () => {
+    writeFileSync(lockPath, `${process.pid} node`);
+    const handle = await new FileLock(lockPath, { staleMs: 600_000 }).acquire({ timeoutMs: 2_000 });
+    await handle.release();
+  });
+
+  it('never takes over a lock another FileLock of this process holds', async () => {
+    const held = await new FileLock(lockPath, { staleMs: 600_000 }).acquire();
+    const error = await failure(new FileLock(lockPath, { staleMs: 600_000 }).acquire({ timeoutMs: 150 }));
+    expect(isPersistenceError(error, 'LockTimeout')).toBe(true);
+    await held.release();
+  });
+
   it('removes a held lock on a normal exit', async () => {
     const child = startFixture('lock-holder', [lockPath, 'exit']);
     await waitForLine<{ holding: boolean }>(child, (v) => v.holding);

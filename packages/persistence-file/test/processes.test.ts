@@ -42,12 +42,21 @@ describe('many real processes on one cache file', () => {
     timeout: 120_000,
   }, async () => {
     let proc = 0;
-    for (let round = 0; round < 5; round++) {
+    let locksLeftBehind = 0;
+    for (let round = 0; round < 6; round++) {
       const writers = Array.from({ length: 4 }, () =>
         startFixture('cc-writer', [cachePath, String(proc++), '0', 'forever', String(10 * 60_000)]),
       );
+      const pids = writers.map((child) => child.pid);
       await Promise.all(writers.map((child) => waitForLine<{ writing: boolean }>(child, (v) => v.writing)));
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 40));
+      // The last round kills a writer known to hold the lock, so the pid path is always exercised.
+      if (round === 5) {
+        const holder = startFixture('lock-holder', [`${cachePath}.lockfile`, 'wait']);
+        pids.push(holder.pid);
+        writers.push(holder);
+        await waitForLine<{ holding: boolean }>(holder, (v) => v.holding);
+      }
       for (const child of writers) child.kill('SIGKILL');
       await Promise.all(writers.map(exited));
 
@@ -57,7 +66,11 @@ describe('many real processes on one cache file', () => {
       const { app } = daemonApp(cachePath, { staleMs: 10 * 60_000 });
       const fresh = await app.acquireTokenByClientCredential({ scopes: [`api://fresh-${round}/.default`] });
       expect(secretsOf(readCache()).has(fresh?.accessToken ?? '')).toBe(true);
-      if (left) expect(left.pid).not.toBe(process.pid);
+      if (left) {
+        locksLeftBehind++;
+        expect(pids).toContain(left.pid);
+      }
     }
+    expect(locksLeftBehind).toBeGreaterThan(0);
   });
 });

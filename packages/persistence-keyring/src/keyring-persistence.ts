@@ -59,6 +59,7 @@ export class KeyringPersistence implements Persistence {
   private readonly timeoutMs: number;
   private readonly storeLabel: string;
   private writes: Promise<unknown> = Promise.resolve();
+  private abandoned: Promise<unknown> = Promise.resolve();
 
   constructor(options: KeyringPersistenceOptions) {
     this.name = options.name;
@@ -112,14 +113,27 @@ export class KeyringPersistence implements Persistence {
   }
 
   private serialise<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(operation, operation);
+    // Also after a write that timed out but may still land: ours must not be overtaken by it.
+    const before = Promise.all([this.writes, this.abandoned]);
+    const result = before.then(operation, operation);
     this.writes = result.catch(() => undefined);
     return result;
   }
 
   private async call<T>(action: KeyringAction, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // A write or delete that times out keeps running natively. If it lands later, move the signal
+    // so that every process reloads what is really stored, instead of trusting its stale stamp.
+    const onAbandoned =
+      action === 'read'
+        ? undefined
+        : (late: Promise<T>) => {
+            this.abandoned = late.then(
+              () => this.touch().catch(() => undefined),
+              () => undefined,
+            );
+          };
     try {
-      return await withTimeout(run, this.timeoutMs, () => this.timeoutError(action));
+      return await withTimeout(run, this.timeoutMs, () => this.timeoutError(action), onAbandoned);
     } catch (error) {
       if (isPersistenceError(error)) throw error;
       throw this.mapError(error, { action, backend: this.name });

@@ -12,19 +12,23 @@ export async function withTimeout<T>(
   call: (signal: AbortSignal) => Promise<T>,
   timeoutMs: number,
   onTimeout: () => Error,
+  onAbandoned?: (late: Promise<T>) => void,
 ): Promise<T> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const running = call(controller.signal);
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = onTimeout();
       controller.abort(error);
+      // A native call cannot be cancelled: whoever cares must know it may still finish.
+      onAbandoned?.(running);
       reject(error);
     }, timeoutMs);
   });
   try {
     // race() subscribes to both, so a late rejection of the abandoned call is never unhandled.
-    return await Promise.race([call(controller.signal), expired]);
+    return await Promise.race([running, expired]);
   } finally {
     clearTimeout(timer);
   }

@@ -1,7 +1,13 @@
 import { PersistenceError } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
-import { KeyringPersistence, type KeyringPersistenceOptions, keyringError, MemorySecretStore } from '../src/index.js';
+import {
+  KeyringPersistence,
+  type KeyringPersistenceOptions,
+  keyringError,
+  MemorySecretStore,
+  type SecretStore,
+} from '../src/index.js';
 import { MemorySignal } from './memory-signal.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -81,6 +87,41 @@ describe('KeyringPersistence', () => {
     store.hang(undefined);
     await persistence.save(text('after'));
     expect(decode(await persistence.load())).toBe('after');
+  });
+
+  it('a write that timed out but lands later is never overtaken, and moves the signal when it lands', async () => {
+    // Like the native store: the call cannot be cancelled, it finishes when it finishes.
+    const inner = new MemorySecretStore();
+    let landLate: () => void = () => undefined;
+    let slow = true;
+    const store: SecretStore = {
+      get: (account, options) => inner.get(account, options),
+      delete: (account, options) => inner.delete(account, options),
+      set: async (account, data, options) => {
+        if (slow) {
+          slow = false;
+          await new Promise<void>((resolve) => {
+            landLate = resolve;
+          });
+        }
+        await inner.set(account, data, options);
+      },
+    };
+    const { persistence, signal } = make({ store, timeoutMs: 30 });
+    await expect(persistence.save(text('late'))).rejects.toMatchObject({ code: 'Timeout' });
+    const stampAfterTimeout = persistence.stamp();
+    let nextDone = false;
+    const next = persistence.save(text('next')).then(() => {
+      nextDone = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(nextDone).toBe(false);
+    landLate();
+    await next;
+    // Stored order is the real order: the late write, then ours.
+    expect(decode(await persistence.load())).toBe('next');
+    expect(signal.stamp()).toBe('s2');
+    expect(persistence.stamp()).not.toBe(stampAfterTimeout);
   });
 
   it('reports a signal file it cannot update as Io, naming the file', async () => {
