@@ -140,6 +140,28 @@ describe('FileLock', () => {
     }
   });
 
+  it('processes racing to break one stale lock (live but frozen owner) never hold it together', {
+    timeout: 90_000,
+  }, async () => {
+    const marker = join(temp.dir, 'holder.marker');
+    for (let round = 0; round < 3; round++) {
+      const start = join(temp.dir, `start-${round}`);
+      // A live owner (this test process) that stopped refreshing: only the stale interval breaks it.
+      writeFileSync(lockPath, `${process.pid} frozen-writer`);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lockPath, old, old);
+      const racers = Array.from({ length: 6 }, () =>
+        runFixture<{ violations: number }>('stale-breaker', [lockPath, marker, start, '300', '3']),
+      );
+      // Let every racer load and wait at the start line, then release them together.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      writeFileSync(start, '');
+      const results = await Promise.all(racers);
+      expect(results.map((r) => r.violations)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(existsSync(lockPath)).toBe(false);
+    }
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('removes a held lock on %s and still dies of the signal', async (signal) => {
     const child = startFixture('lock-holder', [lockPath, 'wait']);
     await waitForLine<{ holding: boolean }>(child, (v) => v.holding);
