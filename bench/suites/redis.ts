@@ -2,35 +2,17 @@
 // against msal-node's in-memory cache, and fleet contention (16 processes x 25 writes through
 // RedisLock + fenced saves) against a naive Redis plugin writing the same 400 tokens serially
 // (GET every access, SET every change, no lock). Starts its own redis-server on a free port.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import * as core from '../../packages/core/dist/index.js';
-import * as coreTesting from '../../packages/core/dist/testing/index.js';
-import type * as MsalNode from '../../packages/persistence-redis/node_modules/@azure/msal-node/types/index.js';
 import { startRedisServer } from '../../packages/persistence-redis/test/redis-server.js';
-import { exited, nextLine } from '../lib/child.js';
+import { daemon } from '../lib/apps.js';
+import { exited, nextLine, startWorker } from '../lib/child.js';
+import { core } from '../lib/deps.js';
 import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
 
-const PACKAGE_DIR = fileURLToPath(new URL('../../packages/persistence-redis/', import.meta.url));
-const WORKER = fileURLToPath(new URL('../../packages/persistence-redis/bench/writer.ts', import.meta.url));
 const PROCS = 16;
 const WRITES = 25;
 
-// Built packages only, and msal-node from the package that depends on it (bench/ is outside the workspace).
-const msal = createRequire(new URL('package.json', `file://${PACKAGE_DIR}`))('@azure/msal-node') as typeof MsalNode;
 type Plugin = core.CachePlugin;
-
-function daemon(cachePlugin: Plugin | undefined) {
-  const idp = new coreTesting.FakeTokenEndpoint();
-  const app = new msal.ConfidentialClientApplication({
-    auth: { ...idp.authConfig('bbbbbbbb-0000-4000-8000-00000000be4c'), clientSecret: 'fake-secret' },
-    system: { networkClient: idp.networkClient },
-    ...(cachePlugin ? { cache: { cachePlugin } } : {}),
-  });
-  return { app, idp };
-}
 type RedisPackage = typeof import('../../packages/persistence-redis/dist/index.js');
 type RedisClient = InstanceType<RedisPackage['RedisConnection']>['client'];
 
@@ -61,10 +43,7 @@ function naiveRedisPlugin(client: RedisClient, key: string): Plugin {
 async function fleet(url: string, redis: RedisPackage): Promise<{ rate: number; lost: number; failures: number }> {
   const partition = `bench-${randomUUID()}`;
   const workers = Array.from({ length: PROCS }, (_, proc) =>
-    spawn(process.execPath, ['--import', 'tsx', WORKER, url, partition, String(proc), String(WRITES)], {
-      cwd: PACKAGE_DIR,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    }),
+    startWorker('redis-writer', [url, partition, String(proc), String(WRITES)]),
   );
   try {
     await Promise.all(workers.map((worker) => nextLine<{ ready: boolean }>(worker, (line) => line.ready)));

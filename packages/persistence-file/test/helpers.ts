@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageDir = dirname(here);
@@ -11,6 +12,22 @@ export const packageDir = dirname(here);
 export function tempDir(prefix = 'msal-persist-file-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temp folder for every test of the calling file: `space.dir` and `space.cachePath`
+ * (`<dir>/msal.json`) are set before each test and the folder is removed after it.
+ */
+export function tempSpacePerTest(): { dir: string; cachePath: string } {
+  const space = { dir: '', cachePath: '' };
+  let current: ReturnType<typeof tempDir> | undefined;
+  beforeEach(() => {
+    current = tempDir();
+    space.dir = current.dir;
+    space.cachePath = join(current.dir, 'msal.json');
+  });
+  afterEach(() => current?.remove());
+  return space;
 }
 
 /** Starts `test/fixtures/<name>.ts` in a real Node process reading workspace sources. */

@@ -2,21 +2,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { daemonApp, publicApp } from './fixtures/apps.js';
-import { runFixture, type StoredCache, secretsOf, tempDir } from './helpers.js';
+import { runFixture, type StoredCache, secretsOf, tempSpacePerTest } from './helpers.js';
 
-let temp: ReturnType<typeof tempDir>;
-let cachePath: string;
-beforeEach(() => {
-  temp = tempDir();
-  cachePath = join(temp.dir, 'msal.json');
-});
-afterEach(() => temp.remove());
+const space = tempSpacePerTest();
 
 const readCache = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as StoredCache;
 
 describe('real msal-node over FilePersistence + FileLock, offline', () => {
   it('device code, then 1000 silent calls with no failure and no network; a second process gets the token silently', async () => {
-    const { app, idp, plugin } = publicApp(cachePath);
+    const { app, idp, plugin } = publicApp(space.cachePath);
     const signedIn = await app.acquireTokenByDeviceCode({ scopes: ['User.Read'], deviceCodeCallback: () => {} });
     if (!signedIn?.account) throw new Error('device code sign-in returned no account');
     expect(idp.calls.token.device_code).toBe(1);
@@ -36,7 +30,7 @@ describe('real msal-node over FilePersistence + FileLock, offline', () => {
     expect(plugin.stats.loads).toBeLessThanOrEqual(2);
 
     const second = await runFixture<{ accessToken: string; fromCache: boolean; network: number }>('silent-reader', [
-      cachePath,
+      space.cachePath,
     ]);
     expect(second).toEqual({ accessToken: signedIn.accessToken, fromCache: true, network: 0 });
   });
@@ -54,9 +48,9 @@ describe('real msal-node over FilePersistence + FileLock, offline', () => {
     ];
 
     it.each(cases)('%s', async (_label, corrupt, original) => {
-      corrupt(cachePath);
+      corrupt(space.cachePath);
       const warnings: string[] = [];
-      const { app } = daemonApp(cachePath, { logger: { warn: (m) => warnings.push(m) } });
+      const { app } = daemonApp(space.cachePath, { logger: { warn: (m) => warnings.push(m) } });
       const first = await app.acquireTokenByClientCredential({ scopes: ['api://corrupt/.default'] });
       const second = await app.acquireTokenByClientCredential({ scopes: ['api://corrupt-2/.default'] });
       expect(first?.accessToken).toBeTruthy();
@@ -64,25 +58,25 @@ describe('real msal-node over FilePersistence + FileLock, offline', () => {
       expect(warnings.some((w) => w.includes('cannot be read'))).toBe(true);
       expect(warnings.some((w) => w.includes('kept at'))).toBe(true);
 
-      const kept = readdirSync(temp.dir).filter((name) => name.startsWith('msal.json.corrupt-'));
+      const kept = readdirSync(space.dir).filter((name) => name.startsWith('msal.json.corrupt-'));
       expect(kept).toHaveLength(1);
-      const keptPath = join(temp.dir, kept[0] ?? '');
+      const keptPath = join(space.dir, kept[0] ?? '');
       if (original === undefined) expect(existsSync(join(keptPath, 'inner'))).toBe(true);
       else if (original === '\u00ff') expect([...readFileSync(keptPath)]).toEqual([0xff, 0xfe, 0x00, 0x13, 0x37]);
       else expect(readFileSync(keptPath, 'utf8')).toBe(original);
-      const secrets = secretsOf(readCache(cachePath));
+      const secrets = secretsOf(readCache(space.cachePath));
       expect(secrets.has(first?.accessToken ?? '')).toBe(true);
       expect(secrets.has(second?.accessToken ?? '')).toBe(true);
     });
 
     it('an empty file is an empty cache, not corrupt: no warning, nothing kept aside', async () => {
-      writeFileSync(cachePath, '');
+      writeFileSync(space.cachePath, '');
       const warnings: string[] = [];
-      const { app } = daemonApp(cachePath, { logger: { warn: (m) => warnings.push(m) } });
+      const { app } = daemonApp(space.cachePath, { logger: { warn: (m) => warnings.push(m) } });
       const result = await app.acquireTokenByClientCredential({ scopes: ['api://empty/.default'] });
-      expect(secretsOf(readCache(cachePath)).has(result?.accessToken ?? '')).toBe(true);
+      expect(secretsOf(readCache(space.cachePath)).has(result?.accessToken ?? '')).toBe(true);
       expect(warnings).toEqual([]);
-      expect(readdirSync(temp.dir).filter((name) => name.includes('.corrupt-'))).toEqual([]);
+      expect(readdirSync(space.dir).filter((name) => name.includes('.corrupt-'))).toEqual([]);
     });
   });
 });

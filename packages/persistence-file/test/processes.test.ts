@@ -3,15 +3,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readLockOwner } from '../src/index.js';
 import { daemonApp } from './fixtures/apps.js';
-import { exited, runFixture, type StoredCache, secretsOf, startFixture, tempDir, waitForLine } from './helpers.js';
+import {
+  exited,
+  runFixture,
+  type StoredCache,
+  secretsOf,
+  startFixture,
+  tempSpacePerTest,
+  waitForLine,
+} from './helpers.js';
 
-let temp: ReturnType<typeof tempDir>;
-let cachePath: string;
-beforeEach(() => {
-  temp = tempDir();
-  cachePath = join(temp.dir, 'msal.json');
-});
-afterEach(() => temp.remove());
+const space = tempSpacePerTest();
 
 interface WriterResult {
   done: boolean;
@@ -20,14 +22,16 @@ interface WriterResult {
   errors: string[];
 }
 
-const readCache = () => JSON.parse(readFileSync(cachePath, 'utf8')) as StoredCache;
+const readCache = () => JSON.parse(readFileSync(space.cachePath, 'utf8')) as StoredCache;
 
 describe('many real processes on one cache file', () => {
   it('16 processes x 25 client-credential tokens: nothing acknowledged is lost, no call fails', {
     timeout: 120_000,
   }, async () => {
     const results = await Promise.all(
-      Array.from({ length: 16 }, (_, proc) => runFixture<WriterResult>('cc-writer', [cachePath, String(proc), '25'])),
+      Array.from({ length: 16 }, (_, proc) =>
+        runFixture<WriterResult>('cc-writer', [space.cachePath, String(proc), '25']),
+      ),
     );
     const secrets = secretsOf(readCache());
     const acknowledged = results.flatMap((r) => r.tokens);
@@ -45,14 +49,14 @@ describe('many real processes on one cache file', () => {
     let locksLeftBehind = 0;
     for (let round = 0; round < 6; round++) {
       const writers = Array.from({ length: 4 }, () =>
-        startFixture('cc-writer', [cachePath, String(proc++), '0', 'forever', String(10 * 60_000)]),
+        startFixture('cc-writer', [space.cachePath, String(proc++), '0', 'forever', String(10 * 60_000)]),
       );
       const pids = writers.map((child) => child.pid);
       await Promise.all(writers.map((child) => waitForLine<{ writing: boolean }>(child, (v) => v.writing)));
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 40));
       // The last round kills a writer known to hold the lock, so the pid path is always exercised.
       if (round === 5) {
-        const holder = startFixture('lock-holder', [`${cachePath}.lockfile`, 'wait']);
+        const holder = startFixture('lock-holder', [`${space.cachePath}.lockfile`, 'wait']);
         pids.push(holder.pid);
         writers.push(holder);
         await waitForLine<{ holding: boolean }>(holder, (v) => v.holding);
@@ -61,9 +65,9 @@ describe('many real processes on one cache file', () => {
       await Promise.all(writers.map(exited));
 
       expect(() => readCache()).not.toThrow();
-      const left = await readLockOwner(`${cachePath}.lockfile`);
+      const left = await readLockOwner(`${space.cachePath}.lockfile`);
       // staleMs is ten minutes here: a lock left behind can only be broken through its dead pid.
-      const { app } = daemonApp(cachePath, { staleMs: 10 * 60_000 });
+      const { app } = daemonApp(space.cachePath, { staleMs: 10 * 60_000 });
       const fresh = await app.acquireTokenByClientCredential({ scopes: [`api://fresh-${round}/.default`] });
       expect(secretsOf(readCache()).has(fresh?.accessToken ?? '')).toBe(true);
       if (left) {

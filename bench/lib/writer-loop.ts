@@ -1,0 +1,27 @@
+// The body every contention worker shares: report ready, wait for "go" on stdin so all workers
+// start together, acquire <count> client-credential tokens for distinct scopes, report.
+import { createInterface } from 'node:readline';
+
+interface TokenSource {
+  acquireTokenByClientCredential(request: { scopes: string[] }): Promise<{ accessToken: string } | null>;
+}
+
+/** Prints {"ready":true}, waits for "go", writes, prints {"done":true,"ms","tokens","failures"}. */
+export async function writerLoop(app: TokenSource, proc: string, count: number): Promise<void> {
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+  const tokens: string[] = [];
+  let failures = 0;
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    try {
+      const result = await app.acquireTokenByClientCredential({ scopes: [`api://p${proc}-s${i}/.default`] });
+      if (result) tokens.push(result.accessToken);
+      else failures++;
+    } catch {
+      failures++;
+    }
+  }
+  const ms = performance.now() - started;
+  process.stdout.write(`${JSON.stringify({ done: true, ms, tokens, failures })}\n`);
+}
