@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { daemonApp, publicApp } from './fixtures/apps.js';
 import { runFixture, type StoredCache, secretsOf, tempSpacePerTest } from './helpers.js';
 
