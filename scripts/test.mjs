@@ -8,40 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTestServices } from './ensure-test-services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-
-function ensureSystemPackages() {
-  const needed = [
-    ['gnome-keyring-daemon', 'gnome-keyring'],
-    ['dbus-run-session', 'dbus'],
-    ['dbus-launch', 'dbus-x11'],
-    ['redis-server', 'redis-server'],
-  ];
-  const missing = needed.filter(([command]) => !has(command)).map(([, pkg]) => pkg);
-  if (missing.length === 0) return;
-  const line = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !has('apt-get')) {
-    console.error(
-      `The tests need a real Secret Service and Redis. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
-    );
-    process.exit(1);
-  }
-  console.log(`Installing test services: ${line}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let result = spawnSync('sh', ['-c', line], { stdio: 'inherit', env });
-  if (result.status !== 0) {
-    result = spawnSync('sh', ['-c', `apt-get update -qq && ${line}`], { stdio: 'inherit', env });
-  }
-  if (result.status !== 0) {
-    console.error(`Could not install ${missing.join(', ')}. Run this and try again:\n\n  ${line}\n`);
-    process.exit(1);
-  }
-}
 
 const reportDir = mkdtempSync(join(tmpdir(), 'msal-persist-test-'));
 const report = join(reportDir, 'vitest.json');
@@ -56,7 +26,7 @@ const vitest = [
 ];
 let result;
 if (process.platform === 'linux') {
-  ensureSystemPackages();
+  ensureTestServices();
   // A Secret Service test that cannot reach one fails instead of skipping; Redis tests always fail without redis-server.
   const env = { ...process.env, MSAL_PERSIST_REQUIRE_SECRET_SERVICE: '1' };
   result = spawnSync(join(root, 'scripts', 'with-secret-service.sh'), ['pnpm', ...vitest], {

@@ -27,10 +27,6 @@ export interface CreateCachePluginOptions extends CreatePersistenceOptions {
  * ```
  */
 export class MsalCachePlugin extends PersistenceCachePlugin {
-  /** The backend in use: `dpapi`, `keychain`, `libsecret` or `file`. */
-  readonly backend: BackendName;
-  /** True when the OS encrypts the cache at rest. */
-  readonly isEncrypted: boolean;
   /** Everything {@link createPersistence} chose, including the fallback reason. */
   readonly selection: PersistenceSelection;
 
@@ -42,9 +38,17 @@ export class MsalCachePlugin extends PersistenceCachePlugin {
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       ...(options.onSaveError ? { onSaveError: options.onSaveError } : {}),
     });
-    this.backend = selection.backend;
-    this.isEncrypted = selection.isEncrypted;
     this.selection = selection;
+  }
+
+  /** The backend in use: `dpapi`, `keychain`, `libsecret` or `file`. */
+  get backend(): BackendName {
+    return this.selection.backend;
+  }
+
+  /** True when the OS encrypts the cache at rest. */
+  get isEncrypted(): boolean {
+    return this.selection.isEncrypted;
   }
 }
 
