@@ -1,8 +1,10 @@
+export { asideName } from './aside-name.js';
 export type { BinaryInput } from './bytes.js';
 export { bytesToText, isEmpty, textToBytes, toBytes } from './bytes.js';
 export type { CachePluginStats, PersistenceCachePluginOptions } from './cache-plugin.js';
 export { PersistenceCachePlugin } from './cache-plugin.js';
 export type { BytesCodec } from './codec.js';
+export { delay } from './delay.js';
 export type { PersistenceErrorOptions } from './errors.js';
 export { isPersistenceError, PersistenceError, PersistenceErrorCode } from './errors.js';
 export type { Lock, LockAcquireOptions, LockHandle } from './lock.js';

@@ -1,4 +1,4 @@
-import { type BinaryInput, isPersistenceError } from '@msal-persist/core';
+import type { BinaryInput } from '@msal-persist/core';
 import { FilePersistence } from '@msal-persist/persistence-file';
 import { DpapiCodec } from './dpapi-codec.js';
 import type { DpapiNative, DpapiScope } from './dpapi-native.js';
@@ -53,17 +53,5 @@ export class DpapiPersistence extends FilePersistence {
     });
     super(path, { name, codec, ...(options.mode === undefined ? {} : { mode: options.mode }) });
     this.scope = codec.scope;
-  }
-
-  override async load(): Promise<Uint8Array | null> {
-    try {
-      return await super.load();
-    } catch (error) {
-      // FilePersistence reports every decode failure as Corrupt, but "DPAPI cannot run here" is
-      // not a damaged file: as Corrupt, the plugin would start empty and move a good cache aside.
-      const cause = isPersistenceError(error, 'Corrupt') ? error.cause : undefined;
-      if (isPersistenceError(cause, 'NotAvailable')) throw cause;
-      throw error;
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type BigIntStats, promises as fsp, linkSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
+import { delay, type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
 import { createExclusive, inodeOf, removeIfOwned } from './exclusive-file.js';
 import { toFileError } from './file-errors.js';
 import { isHeldHere, trackHeldLock } from './held-locks.js';
@@ -264,25 +264,7 @@ export class FileLock implements Lock {
   }
 
   private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(this.aborted(signal.reason));
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        done();
-        reject(this.aborted(signal?.reason));
-      };
-      const timer = setTimeout(() => {
-        done();
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return delay(ms, signal, (reason) => this.aborted(reason));
   }
 
   private aborted(reason: unknown): PersistenceError {

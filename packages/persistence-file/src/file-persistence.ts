@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import { type BytesCodec, isPersistenceError, type Persistence, PersistenceError } from '@msal-persist/core';
+import { asideName, type BytesCodec, isPersistenceError, type Persistence, PersistenceError } from '@msal-persist/core';
 import { toFileError } from './file-errors.js';
 import { fileStamp } from './file-stamp.js';
 import type { AtomicFileSystem } from './file-system.js';
@@ -25,11 +25,6 @@ export interface FilePersistenceOptions {
   name?: string;
   /** File-system seam for the atomic write, for tests that inject failures. */
   fs?: AtomicFileSystem;
-}
-
-/** `2026-11-23T18-33-16-123Z`: sortable, and legal in file names on every OS. */
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
 /**
@@ -128,9 +123,9 @@ export class FilePersistence implements Persistence {
   }
 
   async keepAside(): Promise<string | undefined> {
-    const base = `${this.path}.corrupt-${timestamp()}`;
+    const now = new Date();
     for (let attempt = 0; ; attempt++) {
-      const target = attempt === 0 ? base : `${base}-${attempt}`;
+      const target = asideName(this.path, attempt, now);
       // rename silently replaces an existing file; never overwrite an earlier kept copy.
       if (
         await fsp.lstat(target).then(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPersistenceError, type Persistence } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
-import { keyringError, MemorySecretStore } from '@msal-persist/persistence-keyring';
+import { keyringError, MemorySecretStore } from '@msal-persist/persistence-keyring/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeychainPersistence } from '../src/index.js';
 

@@ -3,11 +3,8 @@ export type { KeyringAction, KeyringErrorContext, KeyringErrorKind, KeyringError
 export { errorText, keyringErrorKind } from './keyring-error.js';
 export type { KeyringPersistenceOptions } from './keyring-persistence.js';
 export { KeyringPersistence } from './keyring-persistence.js';
-export type { SecretStoreOperation } from './memory-secret-store.js';
-export { keyringError, MemorySecretStore } from './memory-secret-store.js';
 export type { NapiKeyringStoreOptions } from './napi-keyring-store.js';
 export { NapiKeyringStore } from './napi-keyring-store.js';
 export type { OsKeyringOptions, OsKeyringProfile } from './os-keyring.js';
 export { osKeyringOptions } from './os-keyring.js';
 export type { SecretStore, SecretStoreCallOptions } from './secret-store.js';
-export { withTimeout } from './with-timeout.js';

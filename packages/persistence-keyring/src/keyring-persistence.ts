@@ -1,4 +1,4 @@
-import { isPersistenceError, type Persistence, PersistenceError, toBytes } from '@msal-persist/core';
+import { asideName, isPersistenceError, type Persistence, PersistenceError, toBytes } from '@msal-persist/core';
 import type { ChangeSignalLike } from './change-signal.js';
 import type { KeyringAction, KeyringErrorMapper } from './keyring-error.js';
 import type { SecretStore } from './secret-store.js';
@@ -103,7 +103,7 @@ export class KeyringPersistence implements Persistence {
     return this.serialise(async () => {
       const data = await this.call('read', (signal) => this.store.get(this.account, { signal }));
       if (data === null) return undefined;
-      const aside = `${this.account}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const aside = asideName(this.account);
       // Copy first, then delete: a failure in between leaves the original in place.
       await this.call('write', (signal) => this.store.set(aside, data, { signal }));
       await this.call('delete', (signal) => this.store.delete(this.account, { signal }));

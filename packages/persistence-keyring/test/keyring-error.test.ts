@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { errorText, keyringError, keyringErrorKind, withTimeout } from '../src/index.js';
+import { errorText, keyringErrorKind } from '../src/index.js';
+import { keyringError } from '../src/testing/index.js';
+import { withTimeout } from '../src/with-timeout.js';
 
 describe('keyringErrorKind', () => {
   it.each([

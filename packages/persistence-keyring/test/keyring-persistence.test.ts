@@ -1,13 +1,8 @@
 import { PersistenceError } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  KeyringPersistence,
-  type KeyringPersistenceOptions,
-  keyringError,
-  MemorySecretStore,
-  type SecretStore,
-} from '../src/index.js';
+import { KeyringPersistence, type KeyringPersistenceOptions, type SecretStore } from '../src/index.js';
+import { keyringError, MemorySecretStore } from '../src/testing/index.js';
 import { MemorySignal } from './memory-signal.js';
 
 const text = (value: string) => new TextEncoder().encode(value);

@@ -1,5 +1,5 @@
 import { isPersistenceError } from '@msal-persist/core';
-import { keyringError, MemorySecretStore } from '@msal-persist/persistence-keyring';
+import { keyringError, MemorySecretStore } from '@msal-persist/persistence-keyring/testing';
 import { describe, expect, it } from 'vitest';
 import { LibsecretPersistence, mapSecretServiceError } from '../src/index.js';
 

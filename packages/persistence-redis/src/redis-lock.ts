@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
+import { delay, type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
 import { type RedisKeys, redisKeys } from './keys.js';
 import type { RedisConnection } from './redis-connection.js';
 import { ACQUIRE, RELEASE, RENEW } from './scripts.js';
@@ -154,17 +154,7 @@ export class RedisLock implements Lock {
   }
 
   private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(this.aborted(signal?.reason));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return delay(ms, signal, (reason) => this.aborted(reason));
   }
 
   private aborted(reason: unknown): PersistenceError {

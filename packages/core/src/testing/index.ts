@@ -11,3 +11,4 @@ export type { LockContractOptions } from './lock-contract.js';
 export { lockContract } from './lock-contract.js';
 export type { PersistenceContractOptions } from './persistence-contract.js';
 export { persistenceContract } from './persistence-contract.js';
+export { errorSurface, findSecretLeaks } from './secret-leaks.js';

@@ -1,4 +1,4 @@
-import type { SecretStore, SecretStoreCallOptions } from './secret-store.js';
+import type { SecretStore, SecretStoreCallOptions } from '../secret-store.js';
 
 /** The operations of a {@link SecretStore}, for {@link MemorySecretStore.failNext}. */
 export type SecretStoreOperation = 'get' | 'set' | 'delete';

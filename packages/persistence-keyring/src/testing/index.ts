@@ -1,0 +1,2 @@
+export type { SecretStoreOperation } from './memory-secret-store.js';
+export { keyringError, MemorySecretStore } from './memory-secret-store.js';
