@@ -13,4 +13,6 @@ export { consoleLogger } from './logger.js';
 export { MemoryLock } from './memory-lock.js';
 export { MemoryPersistence } from './memory-persistence.js';
 export type { CacheContext, CachePlugin, SerializableTokenCache } from './msal-types.js';
+export type { NumberOptionLimits } from './options.js';
+export { checkNumberOption } from './options.js';
 export type { Persistence } from './persistence.js';
