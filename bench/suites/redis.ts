@@ -3,7 +3,7 @@
 // RedisLock + fenced saves) against a naive Redis plugin writing the same 400 tokens serially
 // (GET every access, SET every change, no lock). Starts its own redis-server on a free port.
 import { randomUUID } from 'node:crypto';
-import { startRedisServer } from '../../packages/persistence-redis/test/redis-server.js';
+import { startRedisServer } from '../../packages/persistence-redis/test/servers/redis-server.js';
 import { daemon } from '../lib/apps.js';
 import { exited, nextLine, startWorker } from '../lib/child.js';
 import { core } from '../lib/deps.js';

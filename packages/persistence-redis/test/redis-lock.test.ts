@@ -3,7 +3,7 @@ import { isPersistenceError, type Lock } from '@msal-persist/core';
 import { lockContract } from '@msal-persist/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, type RedisCache, RedisConnection, RedisLock } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { type RedisServer, startRedisServer } from './servers/redis-server.js';
 
 let server: RedisServer;
 let connection: RedisConnection;
