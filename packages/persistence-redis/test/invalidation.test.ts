@@ -86,7 +86,7 @@ describe('change notifications', () => {
     const partition = randomUUID();
     const watcher = await reader(partition, 600_000);
     await current(watcher);
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await silentWrite(watcher, 'written-while-unsubscribed');
     await waitFor('the re-check', async () => (await watcher.stamp()) === 'written-while-unsubscribed');
   });
