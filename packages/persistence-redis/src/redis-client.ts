@@ -89,7 +89,7 @@ export function fastFailRedisOptions(
  */
 export function fastFailClusterOptions(
   options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {},
-): ClusterOptions {
+): Omit<ClusterOptions, 'redisOptions'> & { redisOptions: ClusterNodeOptions } {
   return {
     enableOfflineQueue: false,
     clusterRetryStrategy: (times: number) => Math.min(100 + times * 50, 1000),

@@ -2,10 +2,17 @@
 // contracts, change notifications across nodes, and a fleet of 16 writers x 25 tokens losing
 // nothing while the cache's slot migrates to another node mid-run.
 import { randomUUID } from 'node:crypto';
-import type { Lock, Persistence } from '@msal-persist/core';
+import type { Lock } from '@msal-persist/core';
 import { lockContract, persistenceContract } from '@msal-persist/core/testing';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisConnection, RedisLock, RedisPersistence } from '../src/index.js';
+import {
+  createRedisCache,
+  fastFailClusterOptions,
+  RedisConnection,
+  RedisLock,
+  RedisPersistence,
+} from '../src/index.js';
 import { waitFor } from './servers/processes.js';
 import { type RedisClusterServers, startRedisCluster } from './servers/redis-cluster.js';
 import { runFixture } from './support/children.js';
@@ -52,6 +59,24 @@ describe('Redis Cluster', () => {
     const saved = await Promise.all(writers.map((w) => w.save(new TextEncoder().encode('{}'))));
     // With a 10-minute staleness bound only the messages can bring the new versions.
     await waitFor('every message', () => readers.every((r, i) => r.stamp() === saved[i]));
+  });
+
+  it('takes a caller’s ioredis Cluster as client, names its seeds, and leaves it open', async () => {
+    const client = new Cluster([...cluster.nodes], fastFailClusterOptions());
+    const cache = await createRedisCache({ client, partition: randomUUID() });
+    try {
+      expect(cache.connection.where).toBe(
+        `redis-cluster://${cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`,
+      );
+      const handle = await cache.lock.acquire();
+      const saved = await cache.persistence.save(new TextEncoder().encode('{}'));
+      await handle.release();
+      expect(await cache.persistence.stamp()).toBe(saved);
+      await cache.close();
+      expect(await client.set(`caller:{${randomUUID()}}`, 'still open')).toBe('OK');
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('16 writers x 25 tokens lose nothing while the cache slot migrates to another node', async () => {
