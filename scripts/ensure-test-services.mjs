@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The Debian packages the tests need on Linux (a real Secret Service and a real Redis), in one
-// place for `pnpm test` and `.ci/run`: installed when we can (root with apt-get); otherwise we stop
-// at once with the exact command to run.
+// The Debian packages the tests need on Linux (a real Secret Service; a real Redis, with redis-cli
+// to create a Redis Cluster and openssl to make the TLS tests' certificates), in one place for
+// `pnpm test` and `.ci/run`: installed when we can (root with apt-get); otherwise we stop at once
+// with the exact command to run.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,8 @@ const NEEDED = [
   ['dbus-run-session', 'dbus'],
   ['dbus-launch', 'dbus-x11'],
   ['redis-server', 'redis-server'],
+  ['redis-cli', 'redis-tools'],
+  ['openssl', 'openssl'],
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -22,7 +25,7 @@ export function ensureTestServices() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
     console.error(
-      `The tests need a real Secret Service and Redis. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
+      `The tests need a real Secret Service, Redis and openssl. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
     );
     process.exit(1);
   }

@@ -113,6 +113,31 @@ describe('change notifications', () => {
     await handle.release();
   });
 
+  it('an ACL user limited to the prefix, as the README recommends, gets the whole hot path', async () => {
+    const prefix = `acl-${randomUUID()}`;
+    await admin.acl(
+      'SETUSER',
+      'prefix-only',
+      'on',
+      '>pw',
+      `~${prefix}:*`,
+      `&${prefix}:*`,
+      '+@read',
+      '+@write',
+      '+@scripting',
+      '+@pubsub',
+      '+@connection',
+      '+info',
+      '+wait',
+    );
+    const cache = await createRedisCache({ url: `redis://prefix-only:pw@127.0.0.1:${server.port}`, prefix });
+    caches.push(cache);
+    const handle = await cache.lock.acquire();
+    const saved = await cache.persistence.save(text('{}'));
+    await handle.release();
+    await waitFor('a stamp from memory', () => cache.persistence.stamp() === saved);
+  });
+
   it('a user whose ACL forbids the channel still writes; its stamps are round trips', async () => {
     await admin.acl('SETUSER', 'no-channels', 'on', '>pw', '~*', 'resetchannels', '+@all');
     const partition = randomUUID();
