@@ -117,9 +117,15 @@ export function mapRedisError(
     );
   }
   if ((code !== undefined && UNREACHABLE.has(code)) || CONNECTION.test(message) || SWITCHING.test(message)) {
+    const shown = code ?? last?.code ?? message;
+    // A TLS server that wants a client certificate may reset the socket before its alert is read.
+    const reset = where.startsWith('rediss://') && (shown === 'ECONNRESET' || shown === 'EPIPE');
     return fail(
       'NotAvailable',
-      `Redis at ${where} is not reachable (${code ?? last?.code ?? message}). Check that redis-server is running, and the host, port, TLS and firewall settings.`,
+      `Redis at ${where} is not reachable (${shown}). Check that redis-server is running, and the host, port, TLS and firewall settings.` +
+        (reset
+          ? ' A TLS server that requires client certificates closes the connection without one: pass tls.cert and tls.key.'
+          : ''),
     );
   }
   if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(message)) {
