@@ -149,9 +149,10 @@ export function buildClient(settings: ClientSettings): RedisClient {
       ...(sentinel.sentinelUsername === undefined ? {} : { sentinelUsername: sentinel.sentinelUsername }),
       ...(sentinel.sentinelPassword === undefined ? {} : { sentinelPassword: sentinel.sentinelPassword }),
       ...(sentinel.sentinelTls ? { sentinelTLS: sentinel.sentinelTls, enableTLSForSentinelMode: true } : {}),
-      // Follow a failover as soon as the sentinels announce it, not when the old socket dies.
-      failoverDetector: true,
-      // A demoted primary answers READONLY: reconnect, and the sentinels name the new one.
+      // No failoverDetector: its +switch-master handler can disconnect a client in the middle of a
+      // reconnect, and ioredis then ends it for good (seen in sentinel.test.ts under load). A killed
+      // primary drops our socket anyway; a demoted one drops its clients or answers READONLY, and
+      // then we reconnect and the sentinels name the new primary.
       reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 1 : false),
       ...fastFail,
       lazyConnect: true,

@@ -242,7 +242,10 @@ export class RedisConnection {
   private async ready(): Promise<void> {
     const { client } = this;
     if (client.status === 'ready') return;
-    if (client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect') {
+    // ioredis ends a client for good when a connect attempt fails at the wrong moment (a Sentinel
+    // lookup interrupted by a failover); ours must come back, not fail every call from then on.
+    const revive = client.status === 'end' && this.owned && !this.closed;
+    if (!revive && client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect') {
       // Reconnecting or closed: fail now rather than wait for a server that is down.
       throw new Error(`Connection is closed (client status ${client.status})`);
     }
@@ -264,7 +267,7 @@ export class RedisConnection {
       client.once('ready', onReady);
       client.once('end', onEnd);
       client.once('error', onError);
-      if (client.status === 'wait') client.connect().catch(onError);
+      if (client.status === 'wait' || revive) client.connect().catch(onError);
     });
   }
 

@@ -103,6 +103,19 @@ describe('Redis outages', () => {
     }
   });
 
+  it('a client of ours that ioredis ended on its own (not closed by us) is revived by the next call', async () => {
+    const cache = await createRedisCache({ url: server.url, partition: randomUUID() });
+    try {
+      await cache.persistence.save(new TextEncoder().encode('{}'));
+      // What ioredis does when a reconnect attempt is cut short (a Sentinel lookup during a failover).
+      cache.connection.client.disconnect();
+      await new Promise((resolve) => cache.connection.client.once('end', resolve));
+      expect(await cache.persistence.load()).toEqual(new TextEncoder().encode('{}'));
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('a caller client without a command timeout still never hangs', async () => {
     const { Redis } = await import('ioredis');
     const client = new Redis(server.url, { maxRetriesPerRequest: 0 });
