@@ -17,6 +17,7 @@ import { waitFor } from './servers/processes.js';
 import { type RedisClusterServers, startRedisCluster } from './servers/redis-cluster.js';
 import { runFixture } from './support/children.js';
 import { storedSecrets } from './support/daemon-app.js';
+import { partitionOf } from './support/helpers.js';
 
 let cluster: RedisClusterServers;
 let connection: RedisConnection;
@@ -33,18 +34,16 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const partitionOf = (keys: { cache: string }) => keys.cache.replace(/^.*\{(.*)\}.*$/, '$1');
-
 persistenceContract(
   'RedisPersistence on a Redis Cluster',
   () => new RedisPersistence(connection, { partition: randomUUID() }),
   {
-    reopen: (p) => new RedisPersistence(connection, { partition: partitionOf((p as RedisPersistence).keys) }),
+    reopen: (p) => new RedisPersistence(connection, { partition: partitionOf(p) }),
   },
 );
 
 lockContract('RedisLock on a Redis Cluster', () => new RedisLock(connection, { partition: randomUUID() }), {
-  peer: (lock: Lock) => new RedisLock(other, { partition: partitionOf((lock as RedisLock).keys) }),
+  peer: (lock: Lock) => new RedisLock(other, { partition: partitionOf(lock) }),
 });
 
 describe('Redis Cluster', () => {

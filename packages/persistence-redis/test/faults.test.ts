@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { isPersistenceError, PersistenceCachePlugin, type PersistenceError } from '@msal-persist/core';
+import { isPersistenceError, PersistenceCachePlugin } from '@msal-persist/core';
 import { FakeTokenEndpoint } from '@msal-persist/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, RedisConnection, RedisPersistence } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { failure, persistenceErrorIn } from './support/helpers.js';
 
 const SCOPES = ['api://fault-test/.default'];
 
@@ -16,12 +17,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-
 /** Calls `call` (every 20 ms, at most 200 times) until it rejects; resolves with the rejection. */
 async function firstFailure(call: () => Promise<unknown>): Promise<unknown> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -30,14 +25,6 @@ async function firstFailure(call: () => Promise<unknown>): Promise<unknown> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error('the call never failed');
-}
-
-/** The PersistenceError behind what msal rejected with (msal may wrap what a plugin throws). */
-function persistenceErrorIn(error: unknown): PersistenceError | undefined {
-  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
-    if (isPersistenceError(current)) return current;
-  }
-  return undefined;
 }
 
 describe('Redis outages', () => {

@@ -3,32 +3,16 @@
 // bounded staleness when a message is lost, a fresh read after a reconnect, after an expiry, and
 // under the lock.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisCache, type RedisCache, RedisConnection, RedisPersistence } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { RedisConnection, RedisPersistence } from '../src/index.js';
 import { waitFor } from './servers/processes.js';
-import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { text } from './support/helpers.js';
+import { useRedisServer } from './support/redis-fixture.js';
 
-let server: RedisServer;
-let admin: Redis;
-const connections: RedisConnection[] = [];
-const caches: RedisCache[] = [];
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  for (const cache of caches) await cache.close();
-  for (const connection of connections) await connection.close();
-  admin?.disconnect();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
-const text = (value: string) => new TextEncoder().encode(value);
-
-async function reader(partition: string, maxStalenessMs: number, url = server.url) {
-  const connection = await RedisConnection.open({ url });
-  connections.push(connection);
+async function reader(partition: string, maxStalenessMs: number, url = redis.server.url) {
+  const connection = redis.closeLater(await RedisConnection.open({ url }));
   return new RedisPersistence(connection, { partition, maxStalenessMs });
 }
 
@@ -46,7 +30,7 @@ async function current(persistence: RedisPersistence): Promise<string> {
 
 /** How many commands that could read a stamp (scripts, HGET) the server has run. */
 async function readCommands(): Promise<number> {
-  const stats = await admin.info('commandstats');
+  const stats = await redis.admin.info('commandstats');
   let calls = 0;
   for (const [, count] of stats.matchAll(/^cmdstat_(?:evalsha|eval|hget|hgetall|pttl):calls=(\d+)/gm))
     calls += Number(count);
@@ -55,7 +39,7 @@ async function readCommands(): Promise<number> {
 
 /** Writes a version straight into the hash, without the message a write publishes (a lost message). */
 const silentWrite = (persistence: RedisPersistence, version: string) =>
-  admin.hset(persistence.keys.cache, 'v', version, 'd', '{}');
+  redis.admin.hset(persistence.keys.cache, 'v', version, 'd', '{}');
 
 describe('change notifications', () => {
   it('another process’s save reaches a reader by its message; until then and after, its stamps need no round trip', async () => {
@@ -86,14 +70,17 @@ describe('change notifications', () => {
     const partition = randomUUID();
     const watcher = await reader(partition, 600_000);
     await current(watcher);
-    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await redis.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await silentWrite(watcher, 'written-while-unsubscribed');
     await waitFor('the re-check', async () => (await watcher.stamp()) === 'written-while-unsubscribed');
   });
 
   it('an expiry, which publishes nothing, moves the stamp at the TTL', async () => {
     const partition = randomUUID();
-    const writer = new RedisPersistence(await RedisConnection.open({ url: server.url }), { partition, ttlMs: 300 });
+    const writer = new RedisPersistence(await RedisConnection.open({ url: redis.server.url }), {
+      partition,
+      ttlMs: 300,
+    });
     const watcher = await reader(partition, 600_000);
     await current(watcher);
     const saved = await writer.save(text('{"short":"lived"}'));
@@ -103,8 +90,7 @@ describe('change notifications', () => {
   });
 
   it('under the lock the stamp is the version read with the lock, even when the last writer’s message was lost', async () => {
-    const cache = await createRedisCache({ url: server.url, partition: randomUUID(), maxStalenessMs: 600_000 });
-    caches.push(cache);
+    const cache = await redis.cache({ maxStalenessMs: 600_000 });
     await current(cache.persistence);
     await silentWrite(cache.persistence, 'last-holder-wrote-this');
     expect(cache.persistence.stamp()).not.toBe('last-holder-wrote-this');
@@ -115,7 +101,7 @@ describe('change notifications', () => {
 
   it('an ACL user limited to the prefix, as the README recommends, gets the whole hot path', async () => {
     const prefix = `acl-${randomUUID()}`;
-    await admin.acl(
+    await redis.admin.acl(
       'SETUSER',
       'prefix-only',
       'on',
@@ -130,8 +116,7 @@ describe('change notifications', () => {
       '+info',
       '+wait',
     );
-    const cache = await createRedisCache({ url: `redis://prefix-only:pw@127.0.0.1:${server.port}`, prefix });
-    caches.push(cache);
+    const cache = await redis.cache({ url: `redis://prefix-only:pw@127.0.0.1:${redis.server.port}`, prefix });
     const handle = await cache.lock.acquire();
     const saved = await cache.persistence.save(text('{}'));
     await handle.release();
@@ -139,9 +124,9 @@ describe('change notifications', () => {
   });
 
   it('a user whose ACL forbids the channel still writes; its stamps are round trips', async () => {
-    await admin.acl('SETUSER', 'no-channels', 'on', '>pw', '~*', 'resetchannels', '+@all');
+    await redis.admin.acl('SETUSER', 'no-channels', 'on', '>pw', '~*', 'resetchannels', '+@all');
     const partition = randomUUID();
-    const restricted = await reader(partition, 60_000, `redis://no-channels:pw@127.0.0.1:${server.port}`);
+    const restricted = await reader(partition, 60_000, `redis://no-channels:pw@127.0.0.1:${redis.server.port}`);
     const saved = await restricted.save(text('{}'));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stamp = restricted.stamp();

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { isPersistenceError, type Persistence } from '@msal-persist/core';
+import { isPersistenceError } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmCodec, createRedisCache, type RedisCache, RedisConnection, RedisPersistence } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { partitionOf, text } from './support/helpers.js';
 
 let server: RedisServer;
 let connection: RedisConnection;
@@ -17,9 +18,6 @@ afterAll(async () => {
   await connection?.close();
   await server?.stop();
 });
-
-const partitionOf = (p: Persistence) => (p as RedisPersistence).keys.cache.replace(/^.*\{(.*)\}.*$/, '$1');
-const text = (value: string) => new TextEncoder().encode(value);
 
 persistenceContract('RedisPersistence', () => new RedisPersistence(connection, { partition: randomUUID() }), {
   reopen: (p) => new RedisPersistence(connection, { partition: partitionOf(p) }),

@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { isPersistenceError, type PersistenceErrorCode } from '@msal-persist/core';
 import { findSecretLeaks } from '@msal-persist/core/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisCache, type RedisCache, RedisConnection, RedisPersistence } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { type RedisCacheOptions, RedisConnection, RedisPersistence } from '../src/index.js';
+import { startRedisServer } from './servers/redis-server.js';
+import { failure } from './support/helpers.js';
+import { useRedisServer } from './support/redis-fixture.js';
 
 const SECRET = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.c2VjcmV0LWFjY2Vzcy10b2tlbi1ib2R5.refresh-and-access-token-bytes';
 const PAYLOAD = JSON.stringify({
@@ -16,35 +18,8 @@ const PAYLOAD = JSON.stringify({
 });
 const payload = () => new TextEncoder().encode(PAYLOAD);
 
-let server: RedisServer;
-let admin: Redis;
-const caches: RedisCache[] = [];
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = adminClient();
-});
-// Survives the restarts below without printing unhandled error events.
-const adminClient = () => new Redis(server.url).on('error', () => undefined);
-afterAll(async () => {
-  for (const cache of caches) await cache.close();
-  admin?.disconnect();
-  await server?.stop();
-});
-
-async function cache(partition = randomUUID(), extra: Parameters<typeof createRedisCache>[0] = {}) {
-  const created = await createRedisCache({ url: server.url, partition, ...extra });
-  caches.push(created);
-  return created;
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
+const redis = useRedisServer();
+const cache = (options: RedisCacheOptions = {}) => redis.cache(options);
 
 function expectNoLeak(error: unknown, code: PersistenceErrorCode) {
   expect(isPersistenceError(error, code), String(error)).toBe(true);
@@ -55,15 +30,15 @@ describe('no Redis error carries the cache it was saving', () => {
   it('LockLost: the lock key vanished under a holder', async () => {
     const { lock, persistence } = await cache();
     const handle = await lock.acquire();
-    await admin.del(lock.keys.lock);
+    await redis.admin.del(lock.keys.lock);
     expectNoLeak(await failure(persistence.save(payload())), 'LockLost');
     await handle.release();
   });
 
   it('LockLost: an unlocked save while another writer holds the lock', async () => {
     const partition = randomUUID();
-    const holder = await cache(partition);
-    const other = await cache(partition);
+    const holder = await cache({ partition });
+    const other = await cache({ partition });
     const handle = await holder.lock.acquire();
     expectNoLeak(await failure(other.persistence.save(payload())), 'LockLost');
     await handle.release();
@@ -71,17 +46,17 @@ describe('no Redis error carries the cache it was saving', () => {
 
   it('NoSpace: maxmemory reached', async () => {
     const { persistence } = await cache();
-    await admin.config('SET', 'maxmemory', '1');
+    await redis.admin.config('SET', 'maxmemory', '1');
     try {
       expectNoLeak(await failure(persistence.save(payload())), 'NoSpace');
     } finally {
-      await admin.config('SET', 'maxmemory', '0');
+      await redis.admin.config('SET', 'maxmemory', '0');
     }
   });
 
   it('AccessDenied: an ACL user not allowed to run scripts', async () => {
-    await admin.acl('SETUSER', 'no-scripts', 'on', '>pw', '~*', '&*', '+@all', '-@scripting');
-    const connection = await RedisConnection.open({ url: `redis://no-scripts:pw@127.0.0.1:${server.port}` });
+    await redis.admin.acl('SETUSER', 'no-scripts', 'on', '>pw', '~*', '&*', '+@all', '-@scripting');
+    const connection = await RedisConnection.open({ url: `redis://no-scripts:pw@127.0.0.1:${redis.server.port}` });
     try {
       const persistence = new RedisPersistence(connection, { partition: randomUUID() });
       expectNoLeak(await failure(persistence.save(payload())), 'AccessDenied');
@@ -91,7 +66,7 @@ describe('no Redis error carries the cache it was saving', () => {
   });
 
   it('ReadOnly: connected to a replica', async () => {
-    const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(server.port)] });
+    const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(redis.server.port)] });
     const persistence = await RedisPersistence.create({ url: replica.url, partition: randomUUID() });
     try {
       expectNoLeak(await failure(persistence.save(payload())), 'ReadOnly');
@@ -103,41 +78,39 @@ describe('no Redis error carries the cache it was saving', () => {
 
   it('Io: the server is busy running another script', async () => {
     const { persistence } = await cache();
-    const busy = new Redis(server.url);
+    const busy = new Redis(redis.server.url);
     await busy.ping();
-    await admin.config('SET', 'busy-reply-threshold', '10');
+    await redis.admin.config('SET', 'busy-reply-threshold', '10');
     const spinning = busy.eval('while true do end', 0).catch(() => undefined);
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expectNoLeak(await failure(persistence.save(payload())), 'Io');
     } finally {
       // Only an already connected client can stop it: a new one's handshake gets BUSY too.
-      await admin.script('KILL').catch(() => undefined);
+      await redis.admin.script('KILL').catch(() => undefined);
       await spinning;
       busy.disconnect();
-      await admin.config('SET', 'busy-reply-threshold', '5000');
+      await redis.admin.config('SET', 'busy-reply-threshold', '5000');
     }
   });
 
   it('Timeout: the server is paused', async () => {
-    const { persistence } = await cache(randomUUID(), { commandTimeoutMs: 300 });
-    server.pause();
+    const { persistence } = await cache({ commandTimeoutMs: 300 });
+    redis.server.pause();
     try {
       expectNoLeak(await failure(persistence.save(payload())), 'Timeout');
     } finally {
-      server.resume();
+      redis.server.resume();
     }
   });
 
   it('NotAvailable: the server is down', async () => {
-    const { persistence } = await cache(randomUUID(), { commandTimeoutMs: 300 });
-    await server.kill();
+    const { persistence } = await cache({ commandTimeoutMs: 300 });
+    await redis.server.kill();
     try {
       expectNoLeak(await failure(persistence.save(payload())), 'NotAvailable');
     } finally {
-      await server.start();
-      admin.disconnect();
-      admin = adminClient();
+      await redis.server.start();
     }
   });
 });

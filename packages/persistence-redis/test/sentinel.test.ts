@@ -2,7 +2,7 @@
 // minReplicas against a stopped replica, token calls riding through a SIGKILL of the primary (with
 // and without minReplicas, counted), and fencing across a failover that re-grants a lease.
 import { randomUUID } from 'node:crypto';
-import { isPersistenceError, type PersistenceError } from '@msal-persist/core';
+import { isPersistenceError } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,22 +16,7 @@ import {
 import { waitFor } from './servers/processes.js';
 import { type SentinelTopology, startSentinelTopology } from './servers/redis-sentinel.js';
 import { daemonApp, storedSecrets } from './support/daemon-app.js';
-
-const text = (value: string) => new TextEncoder().encode(value);
-const decode = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes ?? undefined);
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-
-/** The PersistenceError behind what msal rejected with (msal may wrap what a plugin throws). */
-function persistenceErrorIn(error: unknown): PersistenceError | undefined {
-  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
-    if (isPersistenceError(current)) return current;
-  }
-  return undefined;
-}
+import { decode, failure, partitionOf, persistenceErrorIn, text } from './support/helpers.js';
 
 const through = (topology: SentinelTopology) => ({
   sentinel: { name: topology.name, sentinels: topology.sentinels },
@@ -70,10 +55,7 @@ describe('Redis Sentinel', () => {
     'RedisPersistence through Sentinel',
     () => new RedisPersistence(connection, { partition: randomUUID() }),
     {
-      reopen: (p) =>
-        new RedisPersistence(connection, {
-          partition: (p as RedisPersistence).keys.cache.replace(/^.*\{(.*)\}.*$/, '$1'),
-        }),
+      reopen: (p) => new RedisPersistence(connection, { partition: partitionOf(p) }),
     },
   );
 

@@ -9,6 +9,7 @@ import { freePort } from './servers/processes.js';
 import { type RedisServer, startRedisServer } from './servers/redis-server.js';
 import { makeTlsFiles, type TlsFiles } from './servers/tls-files.js';
 import { daemonApp, storedSecrets } from './support/daemon-app.js';
+import { partitionOf } from './support/helpers.js';
 
 let files: TlsFiles;
 let server: RedisServer;
@@ -61,7 +62,7 @@ describe('TLS', () => {
       const reader = await RedisPersistence.create({
         url: url(),
         tls: trusted(),
-        partition: cache.persistence.keys.cache.replace(/^.*\{(.*)\}.*$/, '$1'),
+        partition: partitionOf(cache.persistence),
       });
       expect(storedSecrets(await reader.load())).toEqual(new Set([result.accessToken]));
       await reader.close();
