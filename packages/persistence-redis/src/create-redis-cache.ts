@@ -1,3 +1,4 @@
+import { expectedCommandTimeout } from './redis-client.js';
 import { checkConnectionOptions, RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 import { lockSettings, RedisLock, type RedisLockSettings } from './redis-lock.js';
 import { persistenceSettings, RedisPersistence, type RedisPersistenceSettings } from './redis-persistence.js';
@@ -53,7 +54,7 @@ export async function createRedisCache(options: RedisCacheOptions = {}): Promise
   // Every option is checked before anything connects: a bad one is a TypeError/RangeError naming it.
   checkConnectionOptions(options);
   lockSettings(options);
-  persistenceSettings(options, options.commandTimeoutMs ?? 2000);
+  persistenceSettings(options, expectedCommandTimeout(options));
   const connection = await RedisConnection.open(options);
   let lock: RedisLock;
   let persistence: RedisPersistence;
@@ -61,7 +62,7 @@ export async function createRedisCache(options: RedisCacheOptions = {}): Promise
     lock = new RedisLock(connection, options);
     persistence = new RedisPersistence(connection, { ...options, fencedBy: lock });
   } catch (error) {
-    // A caller's client without a command timeout gets the default one here, which the checks above assumed too.
+    // Nothing checked above should throw here; if it does, do not leave a client of ours behind.
     await connection.close();
     throw error;
   }

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisClient } from './lua-script.js';
-import { isCluster } from './redis-client.js';
+import { isCluster, type RedisClient } from './redis-client.js';
 import { VersionWatch } from './version-watch.js';
 
 const RESUBSCRIBE_MS = 250;

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
-
-/** What this package talks to: one server (or a Sentinel-managed primary), or a Redis Cluster. */
-export type RedisClient = Redis | Cluster;
+import type { RedisClient } from './redis-client.js';
 
 /** A script argument. */
 export type ScriptArg = string | number | Buffer;

@@ -1,7 +1,16 @@
 import type { ConnectionOptions } from 'node:tls';
 import { checkNumberOption } from '@msal-persist/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import type { RedisClient } from './lua-script.js';
+
+/**
+ * What this package talks to: one server (or a Sentinel-managed primary), or a Redis Cluster.
+ *
+ * @example
+ * ```ts
+ * const client: RedisClient = new Cluster([{ host: '10.0.0.1', port: 6379 }], fastFailClusterOptions());
+ * ```
+ */
+export type RedisClient = Redis | Cluster;
 
 /** Longest delay a Node timer can take; longer ones fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -148,7 +157,9 @@ export function buildClient(settings: ClientSettings): RedisClient {
       name: sentinel.name,
       ...(sentinel.sentinelUsername === undefined ? {} : { sentinelUsername: sentinel.sentinelUsername }),
       ...(sentinel.sentinelPassword === undefined ? {} : { sentinelPassword: sentinel.sentinelPassword }),
-      ...(sentinel.sentinelTls ? { sentinelTLS: sentinel.sentinelTls, enableTLSForSentinelMode: true } : {}),
+      // ioredis speaks TLS to a primary found through Sentinel only with enableTLSForSentinelMode.
+      ...(tlsOf(settings).tls ? { enableTLSForSentinelMode: true } : {}),
+      ...(sentinel.sentinelTls ? { sentinelTLS: sentinel.sentinelTls } : {}),
       // No failoverDetector: its +switch-master handler can disconnect a client in the middle of a
       // reconnect, and ioredis then ends it for good (seen in sentinel.test.ts under load). A killed
       // primary drops our socket anyway; a demoted one drops its clients or answers READONLY, and
@@ -186,6 +197,14 @@ export function describeClient(client: RedisClient): { where: string; switchesPr
     where: path ? `redis+unix://${path}` : `${scheme}://${host ?? '127.0.0.1'}:${port ?? 6379}`,
     switchesPrimary: false,
   };
+}
+
+/** The command timeout the connection of `options` will use: theirs, their client's, or the default. */
+export function expectedCommandTimeout(options: {
+  client?: RedisClient | undefined;
+  commandTimeoutMs?: number | undefined;
+}): number {
+  return options.commandTimeoutMs ?? (options.client ? clientCommandTimeout(options.client) : undefined) ?? 2000;
 }
 
 /** The command timeout `client` applies itself, if any. */

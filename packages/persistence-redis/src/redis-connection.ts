@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { checkNumberOption, delay, type PersistenceError } from '@msal-persist/core';
 import type { RedisOptions } from 'ioredis';
 import { InvalidationFeed } from './invalidation-feed.js';
-import type { LuaScript, RedisClient, ScriptArg } from './lua-script.js';
+import type { LuaScript, ScriptArg } from './lua-script.js';
 import { type ConnectionProblem, isSwitchingOver, mapRedisError } from './map-redis-error.js';
 import {
   buildClient,
@@ -10,6 +10,7 @@ import {
   clientConnectTimeout,
   describeClient,
   MAX_TIMER_MS,
+  type RedisClient,
   type RedisClusterOptions,
   type RedisSentinelOptions,
 } from './redis-client.js';

@@ -139,9 +139,9 @@ export class RedisLock implements Lock {
       // Wait for this process's own holder first, even if its lease is gone, so a fenced save never
       // runs under another local hold's token.
       if (!this.hold) {
-        const fence = await this.tryAcquire(randomUUID(), deadline);
-        if (fence) {
-          const handle = this.take(fence.token, fence.fence);
+        const taken = await this.tryAcquire(randomUUID(), deadline);
+        if (taken) {
+          const handle = this.take(taken.token, taken.fence);
           if (signal?.aborted) {
             await handle.release();
             throw this.aborted(signal.reason);
@@ -206,7 +206,14 @@ export class RedisLock implements Lock {
 
   private async renew(hold: Hold): Promise<void> {
     try {
-      const extended = await this.connection.script(this.name, RENEW, [this.keys.lock], [hold.token, this.leaseMs]);
+      // No waiting for a new primary here (until: now): the next renewal is the retry.
+      const extended = await this.connection.script(
+        this.name,
+        RENEW,
+        [this.keys.lock],
+        [hold.token, this.leaseMs],
+        Date.now(),
+      );
       if (Number(extended) === 0) {
         hold.lost = true;
         clearInterval(hold.renewal);

@@ -8,7 +8,7 @@ import {
   toBytes,
 } from '@msal-persist/core';
 import { type RedisKeys, redisKeys } from './keys.js';
-import { MAX_TIMER_MS } from './redis-client.js';
+import { expectedCommandTimeout, MAX_TIMER_MS } from './redis-client.js';
 import { checkConnectionOptions, RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 import { KEEP_ASIDE_TTL_MS, type RedisLock } from './redis-lock.js';
 import { STAMP, WRITE } from './scripts.js';
@@ -141,7 +141,7 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
   /** Connects (or wraps `options.client`) and returns a plain, unfenced persistence that owns the connection it created. */
   static async create(options: RedisPersistenceOptions = {}): Promise<RedisPersistence> {
     checkConnectionOptions(options);
-    persistenceSettings(options, options.commandTimeoutMs ?? 2000);
+    persistenceSettings(options, expectedCommandTimeout(options));
     const persistence = new RedisPersistence(await RedisConnection.open(options), options);
     persistence.ownsConnection = true;
     return persistence;
