@@ -25,7 +25,8 @@ function openssl(dir: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.stderr}`);
 }
 
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+// RSA: the one key type every openssl (LibreSSL on macOS too) makes with the same arguments.
+const KEY = ['-newkey', 'rsa:2048', '-nodes'];
 
 /** Creates the files in a fresh temp folder. Fails (never skips) without openssl. */
 export function makeTlsFiles(serverName = 'redis.test'): TlsFiles {
@@ -35,7 +36,7 @@ export function makeTlsFiles(serverName = 'redis.test'): TlsFiles {
     openssl(dir, [
       'req',
       '-x509',
-      ...EC,
+      ...KEY,
       '-keyout',
       `${name}.key`,
       '-out',
@@ -47,7 +48,7 @@ export function makeTlsFiles(serverName = 'redis.test'): TlsFiles {
     ]);
   const signed = (name: string, subject: string, extensions: string) => {
     writeFileSync(join(dir, `${name}.ext`), `${extensions}\n`);
-    openssl(dir, ['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+    openssl(dir, ['req', ...KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
     openssl(dir, [
       'x509',
       '-req',
