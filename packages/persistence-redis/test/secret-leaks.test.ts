@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { type RedisCacheOptions, RedisConnection, RedisPersistence } from '../src/index.js';
 import { startRedisServer } from './servers/redis-server.js';
-import { failure } from './support/helpers.js';
+import { daemonApp } from './support/daemon-app.js';
+import { failure, persistenceErrorIn } from './support/helpers.js';
 import { useRedisServer } from './support/redis-fixture.js';
 
 const SECRET = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.c2VjcmV0LWFjY2Vzcy10b2tlbi1ib2R5.refresh-and-access-token-bytes';
@@ -92,6 +93,38 @@ describe('no Redis error carries the cache it was saving', () => {
       busy.disconnect();
       await redis.admin.config('SET', 'busy-reply-threshold', '5000');
     }
+  });
+
+  it('Timeout: no replica confirmed the save (minReplicas)', async () => {
+    const { lock, persistence } = await cache({ minReplicas: 1, replicaTimeoutMs: 100 });
+    const handle = await lock.acquire();
+    expectNoLeak(await failure(persistence.save(payload())), 'Timeout');
+    await handle.release();
+  });
+
+  it('Corrupt: the cache key holds another type', async () => {
+    const { persistence } = await cache();
+    await redis.admin.rpush(persistence.keys.cache, PAYLOAD);
+    expectNoLeak(await failure(persistence.load()), 'Corrupt');
+  });
+
+  it('through a real msal token call whose save is refused (LockLost), what msal rejects with', async () => {
+    const created = await cache();
+    // The real lock, whose key vanishes right after it is taken: the save that follows is refused.
+    const lock = {
+      acquire: async (options?: { timeoutMs?: number }) => {
+        const handle = await created.lock.acquire(options);
+        await redis.admin.del(created.lock.keys.lock);
+        return handle;
+      },
+    };
+    const { app, token } = daemonApp({ persistence: created.persistence, lock });
+    const error = await failure(token('api://lock-lost-during-save/.default'));
+    expect(persistenceErrorIn(error)?.code).toBe('LockLost');
+    // What the refused save carried (msal keeps the new token in this process's memory).
+    const attempted = app.getTokenCache().serialize();
+    expect(attempted).toMatch(/lock-lost-during-save/);
+    expect(findSecretLeaks(error, attempted)).toEqual([]);
   });
 
   it('Timeout: the server is paused', async () => {
