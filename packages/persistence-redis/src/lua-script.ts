@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
 
-/** A script argument. */
+/**
+ * A script argument.
+ *
+ * @example
+ * ```ts
+ * const args: ScriptArg[] = ['save', Buffer.from('{}'), 3600000];
+ * ```
+ */
 export type ScriptArg = string | number | Buffer;
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');

@@ -31,7 +31,14 @@ const SWITCHING = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
 const CONNECTION =
   /Stream isn't writeable|Connection is closed|Command aborted due to connection close|MaxRetriesPerRequest|connect E|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|Cluster is (disconnected|ended|disconnecting)|Too many Cluster redirections/i;
 
-/** What the client last saw go wrong on its socket, for a command that only says "closed". */
+/**
+ * What the client last saw go wrong on its socket, for a command that only says "closed".
+ *
+ * @example
+ * ```ts
+ * const last: ConnectionProblem = { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:6379' };
+ * ```
+ */
 export interface ConnectionProblem {
   readonly code?: string | undefined;
   readonly message?: string | undefined;

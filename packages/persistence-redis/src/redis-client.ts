@@ -12,7 +12,14 @@ import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOption
  */
 export type RedisClient = Redis | Cluster;
 
-/** Longest delay a Node timer can take; longer ones fire at once. */
+/**
+ * Longest delay a Node timer can take; longer ones fire at once. The upper bound of every timeout option.
+ *
+ * @example
+ * ```ts
+ * checkNumberOption('commandTimeoutMs', value, 2000, { min: 1, max: MAX_TIMER_MS });
+ * ```
+ */
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
@@ -53,7 +60,14 @@ export interface RedisClusterOptions {
   options?: Omit<ClusterOptions, 'redisOptions' | 'lazyConnect' | 'enableOfflineQueue' | 'scaleReads'>;
 }
 
-/** The connection options {@link buildClient} reads. */
+/**
+ * The connection options {@link buildClient} reads.
+ *
+ * @example
+ * ```ts
+ * const settings: ClientSettings = { url: 'redis://127.0.0.1:6379', connectTimeoutMs: 3000, commandTimeoutMs: 2000 };
+ * ```
+ */
 export interface ClientSettings {
   url?: string | undefined;
   cluster?: RedisClusterOptions | undefined;
@@ -137,7 +151,14 @@ function tlsOf(settings: ClientSettings): { tls?: ConnectionOptions } {
   return tls ? { tls } : {};
 }
 
-/** Builds the (not yet connected) client `settings` describe, with the fast-fail settings. */
+/**
+ * Builds the (not yet connected) client `settings` describe, with the fast-fail settings.
+ *
+ * @example
+ * ```ts
+ * const client = buildClient({ sentinel: { name: 'mymaster', sentinels }, connectTimeoutMs: 3000, commandTimeoutMs: 2000 });
+ * ```
+ */
 export function buildClient(settings: ClientSettings): RedisClient {
   const fastFail = fastFailRedisOptions(settings);
   const { cluster, sentinel } = settings;
@@ -173,12 +194,26 @@ export function buildClient(settings: ClientSettings): RedisClient {
   return settings.url ? new Redis(settings.url, options) : new Redis(options);
 }
 
-/** Whether `client` is an ioredis `Cluster`. */
+/**
+ * Whether `client` is an ioredis `Cluster`.
+ *
+ * @example
+ * ```ts
+ * const nodes = isCluster(client) ? client.nodes('master') : [client];
+ * ```
+ */
 export function isCluster(client: RedisClient): client is Cluster {
   return (client as { isCluster?: unknown }).isCluster === true;
 }
 
-/** What a client talks to, for messages, and whether its primary can change under it (Sentinel, Cluster). */
+/**
+ * What a client talks to, for messages, and whether its primary can change under it (Sentinel, Cluster).
+ *
+ * @example
+ * ```ts
+ * describeClient(new Redis(6380)); // { where: 'redis://127.0.0.1:6380', switchesPrimary: false }
+ * ```
+ */
 export function describeClient(client: RedisClient): { where: string; switchesPrimary: boolean } {
   if (isCluster(client)) {
     const nodes = (client as unknown as { startupNodes?: ClusterNode[] }).startupNodes ?? [];
@@ -199,7 +234,14 @@ export function describeClient(client: RedisClient): { where: string; switchesPr
   };
 }
 
-/** The command timeout the connection of `options` will use: theirs, their client's, or the default. */
+/**
+ * The command timeout the connection of `options` will use: theirs, their client's, or the default.
+ *
+ * @example
+ * ```ts
+ * expectedCommandTimeout({ client: new Redis({ commandTimeout: 5000 }) }); // 5000
+ * ```
+ */
 export function expectedCommandTimeout(options: {
   client?: RedisClient | undefined;
   commandTimeoutMs?: number | undefined;
@@ -207,12 +249,26 @@ export function expectedCommandTimeout(options: {
   return options.commandTimeoutMs ?? (options.client ? clientCommandTimeout(options.client) : undefined) ?? 2000;
 }
 
-/** The command timeout `client` applies itself, if any. */
+/**
+ * The command timeout `client` applies itself, if any.
+ *
+ * @example
+ * ```ts
+ * const guarded = clientCommandTimeout(client) === undefined;
+ * ```
+ */
 export function clientCommandTimeout(client: RedisClient): number | undefined {
   return isCluster(client) ? client.options.redisOptions?.commandTimeout : client.options.commandTimeout;
 }
 
-/** The connect timeout `client` applies itself, if any. */
+/**
+ * The connect timeout `client` applies itself, if any.
+ *
+ * @example
+ * ```ts
+ * const connectTimeoutMs = clientConnectTimeout(client) ?? 3000;
+ * ```
+ */
 export function clientConnectTimeout(client: RedisClient): number | undefined {
   return isCluster(client) ? client.options.redisOptions?.connectTimeout : client.options.connectTimeout;
 }

@@ -34,7 +34,14 @@ export interface RedisLockSettings {
   keepAsideTtlMs?: number;
 }
 
-/** Default of `keepAsideTtlMs`: a week, time enough to look at what was moved aside. */
+/**
+ * Default of `keepAsideTtlMs`: a week, time enough to look at what was moved aside.
+ *
+ * @example
+ * ```ts
+ * const keepAsideTtlMs = settings.keepAsideTtlMs ?? KEEP_ASIDE_TTL_MS;
+ * ```
+ */
 export const KEEP_ASIDE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /**
