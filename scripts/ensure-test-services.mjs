@@ -5,24 +5,27 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+// [a shell check that succeeds when present, the Debian package]
 const NEEDED = [
-  ['gnome-keyring-daemon', 'gnome-keyring'],
-  ['dbus-run-session', 'dbus'],
-  ['dbus-launch', 'dbus-x11'],
-  ['redis-server', 'redis-server'],
+  ['command -v gnome-keyring-daemon', 'gnome-keyring'],
+  ['command -v dbus-run-session', 'dbus'],
+  ['command -v dbus-launch', 'dbus-x11'],
+  ['command -v redis-server', 'redis-server'],
+  // The seed's Python library, a second writer of the same cache file (Debian's own python3).
+  ['/usr/bin/python3 -c "import msal_extensions"', 'python3-msal-extensions'],
 ];
 
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const has = (check) => spawnSync('sh', ['-c', check], { stdio: 'ignore' }).status === 0;
 
 /** Installs what is missing, or exits 1 with the install line. */
 export function ensureTestServices() {
-  const missing = NEEDED.filter(([command]) => !has(command)).map(([, pkg]) => pkg);
+  const missing = NEEDED.filter(([check]) => !has(check)).map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   const line = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
     console.error(
-      `The tests need a real Secret Service and Redis. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
+      `The tests need a real Secret Service, Redis and the Python MSAL extensions. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
     );
     process.exit(1);
   }
