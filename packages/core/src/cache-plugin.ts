@@ -36,6 +36,14 @@ function adoptSaved(tokenCache: SerializableTokenCache, text: string): void {
 const EMPTY_CACHE = '{"Account":{},"IdToken":{},"AccessToken":{},"RefreshToken":{},"AppMetadata":{}}';
 
 /**
+ * True when a read that started at `epoch` must not apply what it loaded: a write of this process
+ * is in progress, or msal's memory was replaced since. `epoch` is undefined for a write's own reload.
+ */
+function overtaken(state: CacheState, epoch: number | undefined): boolean {
+  return epoch !== undefined && (state.writes > 0 || state.epoch !== epoch);
+}
+
+/**
  * Options for {@link PersistenceCachePlugin}.
  *
  * @example
@@ -252,8 +260,7 @@ export class PersistenceCachePlugin implements CachePlugin {
     state: CacheState,
     access: 'read' | 'write',
   ): Promise<void> {
-    const epoch = state.epoch;
-    const overtaken = () => access === 'read' && (state.writes > 0 || state.epoch !== epoch);
+    const epoch = access === 'read' ? state.epoch : undefined;
     this.stats.stampChecks++;
     let stamp: string;
     try {
@@ -262,17 +269,17 @@ export class PersistenceCachePlugin implements CachePlugin {
     } catch (error) {
       throw this.wrap(error, 'check for changes to');
     }
-    if (stamp === state.stamp || overtaken()) return;
+    if (stamp === state.stamp || overtaken(state, epoch)) return;
     let data: Uint8Array | null;
     try {
       data = await this.persistence.load();
     } catch (error) {
       if (!isPersistenceError(error, 'Corrupt')) throw this.wrap(error, 'read');
-      if (overtaken()) return;
+      if (overtaken(state, epoch)) return;
       this.useEmptyBecauseCorrupt(tokenCache, state, stamp, error.message);
       return;
     }
-    if (overtaken()) return;
+    if (overtaken(state, epoch)) return;
     this.apply(tokenCache, state, stamp, data);
   }
 
