@@ -34,6 +34,19 @@ async function boCache(): Promise<Json> {
   return JSON.parse(await storedText(persistence)) as Json;
 }
 
+/** A store holding Bo's cache with `damage` done to it. */
+async function seeded(damage: (json: Json) => void): Promise<{ seed: string; persistence: MemoryPersistence }> {
+  const json = await boCache();
+  damage(json);
+  const seed = JSON.stringify(json);
+  const persistence = new MemoryPersistence();
+  await persistence.save(textToBytes(seed));
+  return { seed, persistence };
+}
+
+const keptAside = (persistence: MemoryPersistence) =>
+  persistence.keptAside.map((bytes) => new TextDecoder().decode(bytes));
+
 function harness(persistence: MemoryPersistence) {
   const logger = new RecordingLogger();
   const idp = new FakeTokenEndpoint();
@@ -132,11 +145,7 @@ describe('a cache msal cannot use is Corrupt: warning, bytes kept aside, continu
 
   for (const [label, damage] of cases) {
     it(label, async () => {
-      const json = await boCache();
-      damage(json);
-      const seed = JSON.stringify(json);
-      const persistence = new MemoryPersistence();
-      await persistence.save(textToBytes(seed));
+      const { seed, persistence } = await seeded(damage);
       const { logger, idp, app } = harness(persistence);
       const other = harness(persistence);
       await withLeakCheck(seed, [logger, other.logger], async (call) => {
@@ -146,7 +155,7 @@ describe('a cache msal cannot use is Corrupt: warning, bytes kept aside, continu
         idp.resetCalls();
         expect((await call(app.acquireTokenSilent({ scopes: SCOPES, account: ada.account }))).fromCache).toBe(true);
         expect(idp.calls.total).toBe(0);
-        expect(persistence.keptAside.map((bytes) => new TextDecoder().decode(bytes))).toEqual([seed]);
+        expect(keptAside(persistence)).toEqual([seed]);
         expect(logger.at('warn').length).toBeGreaterThan(0);
         // Another process reads what this one saved, without a network call.
         const silent = await call(other.app.acquireTokenSilent({ scopes: SCOPES, account: ada.account }));
@@ -236,11 +245,7 @@ describe('members msal would drop at the next save are kept aside first (issue 1
 
   for (const [label, damage] of cases) {
     it(label, async () => {
-      const json = await boCache();
-      damage(json);
-      const seed = JSON.stringify(json);
-      const persistence = new MemoryPersistence();
-      await persistence.save(textToBytes(seed));
+      const { seed, persistence } = await seeded(damage);
       const { logger, idp, app } = harness(persistence);
       await withLeakCheck(seed, [logger], async (call) => {
         // msal keeps using what it understands: Bo stays signed in.
@@ -251,7 +256,7 @@ describe('members msal would drop at the next save are kept aside first (issue 1
         expect(idp.calls.total).toBe(0);
         expect(persistence.keptAside).toHaveLength(0);
         await call(signIn(app));
-        expect(persistence.keptAside.map((bytes) => new TextDecoder().decode(bytes))).toEqual([seed]);
+        expect(keptAside(persistence)).toEqual([seed]);
         expect(await call(usernames(app))).toEqual(expect.arrayContaining(['ada@contoso.test', 'bo@contoso.test']));
         expect(logger.at('warn').length).toBeGreaterThan(0);
       });

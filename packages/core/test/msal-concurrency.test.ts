@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryLock, MemoryPersistence, PersistenceCachePlugin } from '../src/index.js';
 import { FakeTokenEndpoint } from '../src/testing/index.js';
 import { GatedPersistence } from './support/gated-persistence.js';
-import { BO, CY, publicApp, SCOPES, signIn, usernames } from './support/msal-apps.js';
+import { ADA, BO, CY, publicApp, SCOPES, signIn, usernames } from './support/msal-apps.js';
 import { expectNoLeaks, RecordingLogger } from './support/recording-logger.js';
 import { storedText } from './support/scripted-token-cache.js';
 
@@ -42,7 +42,7 @@ describe('real msal-node, offline: concurrent calls in one process', () => {
     const app = publicApp(idp, new PersistenceCachePlugin({ persistence, lock, logger: {} }));
     const bo = await signIn(app);
 
-    idp.user = { oid: '00000000-0000-4000-8000-00000000a11c', name: 'Ada Lovelace', username: 'ada@contoso.test' };
+    idp.user = ADA;
     const gate = persistence.holdNextSave();
     const ada = signIn(app);
     await gate.reached;
@@ -76,7 +76,7 @@ describe('real msal-node, offline: concurrent calls in one process', () => {
     const loadGate = persistence.holdNextLoad();
     const silent = app.acquireTokenSilent({ scopes: SCOPES, account: bo.account });
     await loadGate.reached;
-    idp.user = { oid: '00000000-0000-4000-8000-00000000a11c', name: 'Ada Lovelace', username: 'ada@contoso.test' };
+    idp.user = ADA;
     const saveGate = persistence.holdNextSave();
     const ada = signIn(app);
     await saveGate.reached;

@@ -9,6 +9,12 @@ import type { FakeTokenEndpoint, FakeUser } from '../../src/testing/index.js';
 export const CLIENT_ID = 'aaaaaaaa-0000-4000-8000-00000000c11e';
 export const SCOPES = ['User.Read'];
 
+/** FakeTokenEndpoint's default user. */
+export const ADA: FakeUser = {
+  oid: '00000000-0000-4000-8000-00000000a11c',
+  name: 'Ada Lovelace',
+  username: 'ada@contoso.test',
+};
 export const BO: FakeUser = { oid: '00000000-0000-4000-8000-0000000000b0', name: 'Bo', username: 'bo@contoso.test' };
 export const CY: FakeUser = { oid: '00000000-0000-4000-8000-0000000000c0', name: 'Cy', username: 'cy@contoso.test' };
 
