@@ -1,4 +1,11 @@
-import { asideName, isPersistenceError, type Persistence, PersistenceError, toBytes } from '@msal-persist/core';
+import {
+  asideName,
+  checkNumberOption,
+  isPersistenceError,
+  type Persistence,
+  PersistenceError,
+  toBytes,
+} from '@msal-persist/core';
 import type { ChangeSignalLike } from './change-signal.js';
 import type { KeyringAction, KeyringErrorMapper } from './keyring-error.js';
 import type { SecretStore } from './secret-store.js';
@@ -17,15 +24,17 @@ import { withTimeout } from './with-timeout.js';
 export interface KeyringPersistenceOptions {
   /** The persistence's `name`, e.g. `keychain:my-app/MSALCache`. */
   name: string;
-  /** The account the cache is stored under (the service is bound into `store`). */
+  /** The key the cache is stored under in `store` (Keychain: the account; Secret Service: the schema). */
   account: string;
+  /** What `account` is, for the keep-aside message (`moved to account …`). Default `account`. */
+  keyKind?: string;
   /** Where the secret lives. */
   store: SecretStore;
   /** The change signal rewritten after every save and delete. */
   signal: ChangeSignalLike;
   /** Maps what `store` throws to typed errors. */
   mapError: KeyringErrorMapper;
-  /** Longest wait for one store call before failing with `Timeout`. Default 5 000. */
+  /** Longest wait for one store call before failing with `Timeout`, 1 to 2^31-1 ms. Default 5 000. */
   timeoutMs?: number;
   /** What to call the store in a timeout message, e.g. `the Secret Service`. Default `the secret store`. */
   storeLabel?: string;
@@ -58,6 +67,7 @@ export class KeyringPersistence implements Persistence {
   private readonly mapError: KeyringErrorMapper;
   private readonly timeoutMs: number;
   private readonly storeLabel: string;
+  private readonly keyKind: string;
   private writes: Promise<unknown> = Promise.resolve();
   private abandoned: Promise<unknown> = Promise.resolve();
 
@@ -67,8 +77,10 @@ export class KeyringPersistence implements Persistence {
     this.store = options.store;
     this.signal = options.signal;
     this.mapError = options.mapError;
-    this.timeoutMs = options.timeoutMs ?? 5_000;
+    // setTimeout's longest delay: beyond it Node fires at once.
+    this.timeoutMs = checkNumberOption('timeoutMs', options.timeoutMs, 5_000, { min: 1, max: 2_147_483_647 });
     this.storeLabel = options.storeLabel ?? 'the secret store';
+    this.keyKind = options.keyKind ?? 'account';
   }
 
   async load(): Promise<Uint8Array | null> {
@@ -108,7 +120,7 @@ export class KeyringPersistence implements Persistence {
       await this.call('write', (signal) => this.store.set(aside, data, { signal }));
       await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
       await this.touch();
-      return `${this.name}, moved to account ${aside}`;
+      return `${this.name}, moved to ${this.keyKind} ${aside}`;
     });
   }
 
