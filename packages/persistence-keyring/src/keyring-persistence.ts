@@ -1,3 +1,4 @@
+import { lstat, rename } from 'node:fs/promises';
 import {
   asideName,
   checkNumberOption,
@@ -10,6 +11,16 @@ import type { ChangeSignalLike } from './change-signal.js';
 import type { KeyringAction, KeyringErrorMapper } from './keyring-error.js';
 import type { SecretStore } from './secret-store.js';
 import { withTimeout } from './with-timeout.js';
+
+/** The first errno name (`ENOTDIR`, `EACCES`…) in an error's cause chain. */
+function errnoIn(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
 
 /**
  * Options for {@link KeyringPersistence}.
@@ -92,14 +103,14 @@ export class KeyringPersistence implements Persistence {
     const snapshot = toBytes(data).slice();
     return this.serialise(async () => {
       await this.call('write', (signal) => this.store.set(this.account, snapshot, { signal }));
-      return this.touch();
+      return this.touch('saved');
     });
   }
 
   delete(): Promise<void> {
     return this.serialise(async () => {
       await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
-      await this.touch();
+      await this.touch('deleted');
     });
   }
 
@@ -107,7 +118,11 @@ export class KeyringPersistence implements Persistence {
     try {
       return this.signal.stamp();
     } catch (error) {
-      throw this.wrapSignalError(error);
+      throw new PersistenceError(
+        'Io',
+        `Cannot check the change signal file ${this.signal.path} for changes; check that its folder is readable.`,
+        { backend: this.name, cause: error },
+      );
     }
   }
 
@@ -119,7 +134,7 @@ export class KeyringPersistence implements Persistence {
       // Copy first, then delete: a failure in between leaves the original in place.
       await this.call('write', (signal) => this.store.set(aside, data, { signal }));
       await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
-      await this.touch();
+      await this.touch('moved aside');
       return `${this.name}, moved to ${this.keyKind} ${aside}`;
     });
   }
@@ -140,7 +155,7 @@ export class KeyringPersistence implements Persistence {
         ? undefined
         : (late: Promise<T>) => {
             this.abandoned = late.then(
-              () => this.touch().catch(() => undefined),
+              () => this.touch('saved').catch(() => undefined),
               () => undefined,
             );
           };
@@ -161,19 +176,55 @@ export class KeyringPersistence implements Persistence {
     );
   }
 
-  private async touch(): Promise<string> {
+  private async touch(done: string): Promise<string> {
     try {
       return await this.signal.touch();
     } catch (error) {
-      throw this.wrapSignalError(error);
+      // As the file backend treats a directory at the cache path: move it aside and carry on.
+      if (!(await this.moveDirectoryAside())) throw this.signalError(error, done);
+    }
+    try {
+      return await this.signal.touch();
+    } catch (error) {
+      throw this.signalError(error, done);
     }
   }
 
-  private wrapSignalError(error: unknown): PersistenceError {
-    if (isPersistenceError(error)) return error;
+  /** Moves a directory found at the signal path to `<path>.corrupt-<time>`; false when there is none. */
+  private async moveDirectoryAside(): Promise<boolean> {
+    const path = this.signal.path;
+    const found = await lstat(path).catch(() => undefined);
+    if (!found?.isDirectory()) return false;
+    const now = new Date();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const target = asideName(path, attempt, now);
+      if (
+        await lstat(target).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue;
+      return rename(path, target).then(
+        () => true,
+        () => false,
+      );
+    }
+    return false;
+  }
+
+  /**
+   * The secret itself was stored; only the signal failed. Name the signal's real path (the
+   * file-system error names a temporary file) and keep the underlying code.
+   */
+  private signalError(error: unknown, done: string): PersistenceError {
+    const code = isPersistenceError(error) ? error.code : 'Io';
+    // The errno alone: the file-system message names the temporary file the write went through.
+    const reason = errnoIn(error) ?? code;
     return new PersistenceError(
-      'Io',
-      `Cannot update the change signal file ${this.signal.path}; check that its directory is writable.`,
+      code,
+      `The token cache was ${done} in ${this.storeLabel.replace(/^The /, 'the ')}, but its change signal file ${this.signal.path} ` +
+        `could not be updated, so other processes may not notice until a later save: make its folder writable. (${reason})`,
       { backend: this.name, cause: error },
     );
   }
