@@ -12,15 +12,18 @@ function daemonEnv(label: string) {
 
 afterAll(async () => {
   for (const space of spaces) {
-    const { persistence } = await createPersistence({
-      cachePath: space.env.CACHE_PATH,
-      accountName: space.env.ACCOUNT_NAME,
-      serviceName: space.env.SERVICE_NAME,
-      backend: target.backend,
-      logger: {},
-    });
-    await persistence.delete();
-    space.cleanup();
+    try {
+      const { persistence } = await createPersistence({
+        cachePath: space.env.CACHE_PATH,
+        accountName: space.env.ACCOUNT_NAME,
+        serviceName: space.env.SERVICE_NAME,
+        backend: target.backend,
+        logger: {},
+      });
+      await persistence.delete();
+    } finally {
+      space.cleanup();
+    }
   }
 });
 

@@ -9,15 +9,18 @@ const space = scratch('public');
 const env = { ...space.env, ...target.env };
 
 afterAll(async () => {
-  const { persistence } = await createPersistence({
-    cachePath: env.CACHE_PATH,
-    accountName: env.ACCOUNT_NAME,
-    serviceName: env.SERVICE_NAME,
-    backend: target.backend,
-    logger: {},
-  });
-  await persistence.delete();
-  space.cleanup();
+  try {
+    const { persistence } = await createPersistence({
+      cachePath: env.CACHE_PATH,
+      accountName: env.ACCOUNT_NAME,
+      serviceName: env.SERVICE_NAME,
+      backend: target.backend,
+      logger: {},
+    });
+    await persistence.delete();
+  } finally {
+    space.cleanup();
+  }
 });
 
 describe('public client across processes', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { secretServiceTestMode, skippedNotice } from '@msal-persist/persistence-libsecret/testing';
 import { describe, expect, it } from 'vitest';
+import { KernelKeyringPersistence } from '../src/backends/kernel-keyring.js';
 import { createPersistence, isPersistenceError } from '../src/index.js';
 import { noSecretService, refuseKeyring, runClient, scratch } from './run-client.js';
 
@@ -47,8 +48,9 @@ describe.runIf(linux)('backend choice on Linux', () => {
       const again = await runClient(['public', 'silent'], env);
       expect(again).toMatchObject({ backend: 'kernel-keyring', fromCache: true });
       expect(again.calls.total).toBe(0);
-      await runClient(['public', 'sign-out'], env);
     } finally {
+      // The file and its key in the kernel keyring.
+      await new KernelKeyringPersistence(`${space.env.CACHE_PATH}.kernel-keyring`).delete();
       space.cleanup();
     }
   });

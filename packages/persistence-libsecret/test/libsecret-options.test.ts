@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type LibsecretNative,
   LibsecretPersistence,
@@ -29,7 +32,9 @@ function recordingNative() {
   return { native, items };
 }
 
-const signalPath = '/tmp/msal-persist-libsecret-options-never-written.signal';
+const dir = mkdtempSync(join(tmpdir(), 'msal-persist-libsecret-options-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const signalPath = join(dir, 'msal.cache');
 const make = (options: Omit<LibsecretPersistenceOptions, 'signalPath'>) =>
   new LibsecretPersistence({ signalPath, ...options });
 
