@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FakeTokenEndpointCalls } from '@msal-persist/core/testing';
+import { secretServiceTestMode, skippedNotice } from '@msal-persist/persistence-libsecret/testing';
+import { type BackendName, backendFor } from '../src/index.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixture = join(import.meta.dirname, 'fixtures', 'client.ts');
@@ -12,6 +14,7 @@ const fixture = join(import.meta.dirname, 'fixtures', 'client.ts');
 export interface ClientResult {
   backend: string;
   encrypted: boolean;
+  cachePath: string;
   accessToken?: string;
   fromCache?: boolean;
   accounts?: string[];
@@ -20,12 +23,42 @@ export interface ClientResult {
   stderr: string;
 }
 
-/** Runs test/fixtures/client.ts in a fresh Node process and parses its JSON line. */
-export function runClient(args: string[], env: Record<string, string>): Promise<ClientResult> {
+/** The child's session bus points nowhere: no Secret Service, as in an SSH session or a container. */
+export const noSecretService = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/msal-persist-no-bus' };
+
+const mode = secretServiceTestMode();
+
+/**
+ * The encrypted backend the end-to-end tests run on, and the child environment that gets it: the
+ * OS's store; on Linux the real Secret Service, unless MSAL_PERSIST_SKIP_SECRET_SERVICE=1, which
+ * runs them on the kernel keyring instead (the child's bus pointed nowhere).
+ */
+export function encryptedTarget(what: string): { backend: BackendName; env: Record<string, string> } {
+  if (process.platform === 'linux' && !mode.run) {
+    skippedNotice(mode, `${what} on the Secret Service; they run on the kernel keyring instead`);
+    return { backend: 'kernel-keyring', env: noSecretService };
+  }
+  const backend = backendFor(process.platform);
+  if (!backend) throw new Error(`no encrypted backend for ${process.platform}`);
+  return { backend, env: {} };
+}
+
+/** Runs a command where the kernel refuses the keyring syscalls (EPERM), as Docker's default seccomp profile does. */
+export const refuseKeyring = [
+  '/usr/bin/python3',
+  join(import.meta.dirname, '..', '..', 'persistence-kernel-keyring', 'test', 'fixtures', 'refuse-keyring.py'),
+];
+
+/**
+ * Runs test/fixtures/client.ts in a fresh Node process and parses its JSON line; `prefix` runs it
+ * through another command first (e.g. {@link refuseKeyring}).
+ */
+export function runClient(args: string[], env: Record<string, string>, prefix: string[] = []): Promise<ClientResult> {
+  const [command = '', ...commandArgs] = [...prefix, process.execPath];
   return new Promise((resolve, reject) => {
     execFile(
-      process.execPath,
-      ['--import', tsx, '--conditions=dev-source', fixture, ...args],
+      command,
+      [...commandArgs, '--import', tsx, '--conditions=dev-source', fixture, ...args],
       { env: { ...process.env, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         if (error) {
