@@ -1,13 +1,14 @@
 import { fileStamp } from './file-stamp.js';
 import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
-import { resolvePath } from './resolve-path.js';
+import { resolveFilePath } from './resolve-path.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
  * A small file whose stamp stands for a store that cannot be stat-ed cheaply (Keychain, Secret
  * Service): writers `touch()` it after every save, readers compare `stamp()`. Every touch
  * replaces the file atomically with a later time than the file it replaces, so its stamp changes
- * every time. The path is made absolute once, at construction.
+ * every time. The path is made absolute once, at construction, and must not be a folder; a folder
+ * that appears there later is never moved: the touch fails with a typed error naming it.
  *
  * @example
  * ```ts
@@ -22,7 +23,7 @@ export class ChangeSignal {
   private readonly fs: AtomicFileSystem;
 
   constructor(path: string, options: { fs?: AtomicFileSystem } = {}) {
-    this.path = resolvePath(path, 'signalPath');
+    this.path = resolveFilePath(path, 'signalPath');
     this.fs = options.fs ?? nodeFileSystem;
   }
 

@@ -1,11 +1,10 @@
-import { promises as fsp, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fsp } from 'node:fs';
 import { asideName, type BytesCodec, isPersistenceError, type Persistence, PersistenceError } from '@msal-persist/core';
 import { errnoOf, toFileError } from './file-errors.js';
 import { fileStamp } from './file-stamp.js';
 import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
 import { fileKind, READ_NONBLOCK } from './regular-file.js';
-import { resolvePath } from './resolve-path.js';
+import { resolveFilePath } from './resolve-path.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
@@ -28,15 +27,6 @@ export interface FilePersistenceOptions {
   name?: string;
   /** File-system seam for the atomic write and the stamp, for tests that inject failures or coarse clocks. */
   fs?: AtomicFileSystem;
-}
-
-/** True when `path` is a folder; false when absent or not visible to us (errors surface on use). */
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -69,13 +59,7 @@ export class FilePersistence implements Persistence {
   private readonly fs: AtomicFileSystem;
 
   constructor(path: string, options: FilePersistenceOptions = {}) {
-    this.path = resolvePath(path, 'cachePath');
-    // A folder here is the user's: refuse it now rather than fail every save (or move it aside).
-    if (isFolder(this.path)) {
-      throw new TypeError(
-        `cachePath ${this.path} is a folder; pass the path of a file inside it (e.g. ${join(this.path, 'msal.cache')}).`,
-      );
-    }
+    this.path = resolveFilePath(path, 'cachePath');
     this.name = options.name ?? `file:${this.path}`;
     this.mode = options.mode ?? 0o600;
     this.codec = options.codec;

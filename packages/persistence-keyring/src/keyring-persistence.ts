@@ -1,4 +1,3 @@
-import { lstat, rename } from 'node:fs/promises';
 import {
   asideName,
   checkNumberOption,
@@ -11,16 +10,6 @@ import type { ChangeSignalLike } from './change-signal.js';
 import type { KeyringAction, KeyringErrorMapper } from './keyring-error.js';
 import type { SecretStore } from './secret-store.js';
 import { withTimeout } from './with-timeout.js';
-
-/** The first errno name (`ENOTDIR`, `EACCES`…) in an error's cause chain. */
-function errnoIn(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
-    const { code } = current as { code?: unknown };
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
-    current = current.cause;
-  }
-  return undefined;
-}
 
 /**
  * Options for {@link KeyringPersistence}.
@@ -180,37 +169,8 @@ export class KeyringPersistence implements Persistence {
     try {
       return await this.signal.touch();
     } catch (error) {
-      // As the file backend treats a directory at the cache path: move it aside and carry on.
-      if (!(await this.moveDirectoryAside())) throw this.signalError(error, done);
-    }
-    try {
-      return await this.signal.touch();
-    } catch (error) {
       throw this.signalError(error, done);
     }
-  }
-
-  /** Moves a directory found at the signal path to `<path>.corrupt-<time>`; false when there is none. */
-  private async moveDirectoryAside(): Promise<boolean> {
-    const path = this.signal.path;
-    const found = await lstat(path).catch(() => undefined);
-    if (!found?.isDirectory()) return false;
-    const now = new Date();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const target = asideName(path, attempt, now);
-      if (
-        await lstat(target).then(
-          () => true,
-          () => false,
-        )
-      )
-        continue;
-      return rename(path, target).then(
-        () => true,
-        () => false,
-      );
-    }
-    return false;
   }
 
   /**
@@ -219,12 +179,12 @@ export class KeyringPersistence implements Persistence {
    */
   private signalError(error: unknown, done: string): PersistenceError {
     const code = isPersistenceError(error) ? error.code : 'Io';
-    // The errno alone: the file-system message names the temporary file the write went through.
-    const reason = errnoIn(error) ?? code;
+    // The file error already names the real path and says what to do; drop its "[backend] " prefix.
+    const reason = error instanceof Error ? error.message.replace(/^\[[^\]]*\] /, '') : String(error);
     return new PersistenceError(
       code,
       `The token cache was ${done} in ${this.storeLabel.replace(/^The /, 'the ')}, but its change signal file ${this.signal.path} ` +
-        `could not be updated, so other processes may not notice until a later save: make its folder writable. (${reason})`,
+        `could not be updated, so other processes may not notice until a later save. ${reason}`,
       { backend: this.name, cause: error },
     );
   }

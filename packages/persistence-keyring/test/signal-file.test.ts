@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PersistenceError } from '@msal-persist/core';
@@ -28,17 +28,24 @@ function make(signalPath: string) {
 }
 
 describe('KeyringPersistence and its change signal file', () => {
-  it('a directory where the signal file should be is moved aside, as the file backend does, and the save succeeds', async () => {
+  it('a folder where the signal file should be is refused at creation, naming it', () => {
     const signalPath = join(dir, 'msal.cache');
-    mkdirSync(join(signalPath, 'inner'), { recursive: true });
+    mkdirSync(signalPath);
+    expect(() => make(signalPath)).toThrow(`signalPath ${signalPath} is a folder`);
+  });
+
+  it('a folder that appears there later is left alone; the error names it and says the secret was saved', async () => {
+    const signalPath = join(dir, 'msal.cache');
     const { persistence, store } = make(signalPath);
-    const stamp = await persistence.save(new TextEncoder().encode('{"a":1}'));
+    mkdirSync(join(signalPath, 'inner'), { recursive: true });
+    const error = await persistence.save(new TextEncoder().encode('{"a":1}')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PersistenceError);
+    const message = (error as Error).message;
+    expect(message).toContain('The token cache was saved in the test store');
+    expect(message).toContain(`${signalPath} is a directory`);
+    expect(message).not.toMatch(/\.tmp\b/);
     expect(store.secrets.has('acct')).toBe(true);
-    expect(statSync(signalPath).isFile()).toBe(true);
-    expect(persistence.stamp()).toBe(stamp);
-    const aside = readdirSync(dir).filter((name) => name.startsWith('msal.cache.corrupt-'));
-    expect(aside).toHaveLength(1);
-    expect(existsSync(join(dir, aside[0] ?? '', 'inner'))).toBe(true);
+    expect(existsSync(join(signalPath, 'inner'))).toBe(true);
   });
 
   it('a signal file that cannot be written: the error names its real path and says the cache itself was saved', async () => {
