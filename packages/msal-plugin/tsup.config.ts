@@ -8,5 +8,6 @@ export default defineConfig(
     'backends/dpapi': 'src/backends/dpapi.ts',
     'backends/keychain': 'src/backends/keychain.ts',
     'backends/libsecret': 'src/backends/libsecret.ts',
+    'compat/index': 'src/compat/index.ts',
   }),
 );
