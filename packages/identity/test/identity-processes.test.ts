@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPersistence } from '@msal-persist/msal-plugin';
+import { keytarLayoutOnLinux } from '@msal-persist/msal-plugin/compat';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IDENTITY_SERVICE, SHARED_ITEM_FILE } from '../src/cache-location.js';
 import { identityScratch, runIdentity } from './run-identity.js';
@@ -135,5 +137,29 @@ describe.runIf(requireEncrypted)('the drop-in cachePersistencePlugin keeps the o
       await persistence.delete();
     }
     expect(existsSync(join(directory, `${SHARED_ITEM_FILE}.lockfile`))).toBe(false);
+  });
+});
+
+// Runs once LibsecretPersistence can address keytar's items: see keytar-layout.ts in
+// @msal-persist/msal-plugin/compat. The old package's item is written as keytar wrote it.
+describe.runIf(process.platform === 'linux' && keytarLayoutOnLinux)('Linux carry-over from the old package', () => {
+  it('a cache @azure/identity-cache-persistence left in the Secret Service serves the first getToken', async () => {
+    const { dir } = space('keytar');
+    const env = { DEFAULT_LOCATION: '1', HOME: dir, APPDATA: '' };
+    const first = await runIdentity(['secret', 'api://old/.default'], env);
+    const { persistence } = await createPersistence({
+      cachePath: join(dir, '.IdentityService', SHARED_ITEM_FILE),
+      serviceName: IDENTITY_SERVICE,
+      accountName: 'MSALCache',
+      logger: {},
+    });
+    const cache = new TextDecoder().decode((await persistence.load()) ?? new Uint8Array());
+    await persistence.delete();
+    const keytarStore = join(import.meta.dirname, '..', '..', 'msal-plugin', 'test', 'fixtures', 'keytar-store.py');
+    execFileSync('python3', [keytarStore, IDENTITY_SERVICE, 'MSALCache'], { input: cache });
+    const later = await runIdentity(['secret', 'api://old/.default'], env);
+    expect(later.calls.total).toBe(0);
+    expect(later.tokens).toEqual(first.tokens);
+    await persistence.delete();
   });
 });
