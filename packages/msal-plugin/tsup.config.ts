@@ -9,5 +9,6 @@ export default defineConfig(
     'backends/keychain': 'src/backends/keychain.ts',
     'backends/libsecret': 'src/backends/libsecret.ts',
     'backends/kernel-keyring': 'src/backends/kernel-keyring.ts',
+    'compat/index': 'src/compat/index.ts',
   }),
 );
