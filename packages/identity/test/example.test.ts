@@ -7,7 +7,6 @@ import { createPersistence } from '@msal-persist/msal-plugin';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IDENTITY_ACCOUNT, IDENTITY_SERVICE, identityCacheDirectory, SHARED_ITEM_FILE } from '../src/cache-location.js';
 
-const requireEncrypted = process.platform !== 'linux' || process.env.MSAL_PERSIST_REQUIRE_SECRET_SERVICE === '1';
 const exampleDir = join(import.meta.dirname, '..', '..', '..', 'examples', 'identity');
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const home = mkdtempSync(join(tmpdir(), 'msal-identity-example-'));
@@ -39,7 +38,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-describe.runIf(requireEncrypted)('examples/identity', () => {
+describe('examples/identity', () => {
   it('the second run is served from the cache the first one filled, offline', async () => {
     const first = await runExample();
     expect(first.networkCalls).toBe(1);

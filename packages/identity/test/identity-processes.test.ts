@@ -1,15 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPersistence } from '@msal-persist/msal-plugin';
-import { keytarLayoutOnLinux } from '@msal-persist/msal-plugin/compat';
+import { DEBIAN_PYTHON, KEYTAR_WRITER, noSecretService, refuseKeyring } from '@msal-persist/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IDENTITY_SERVICE, SHARED_ITEM_FILE } from '../src/cache-location.js';
 import { identityScratch, runIdentity } from './run-identity.js';
 
-// Real @azure/identity, real processes, the real OS store (the Secret Service on Linux under
-// `pnpm test`), offline against the fake token endpoint.
-const requireEncrypted = process.platform !== 'linux' || process.env.MSAL_PERSIST_REQUIRE_SECRET_SERVICE === '1';
 const spaces: Array<ReturnType<typeof identityScratch>> = [];
 function space(label: string) {
   const created = identityScratch(label);
@@ -31,7 +28,7 @@ afterAll(async () => {
   }
 });
 
-describe.runIf(requireEncrypted)('@azure/identity credentials across processes', () => {
+describe('@azure/identity credentials across processes', () => {
   it('ClientSecretCredential: the second process makes 0 token calls', async () => {
     const { env } = space('secret');
     const scopes = ['api://one/.default', 'api://two/.default'];
@@ -75,13 +72,22 @@ describe.runIf(requireEncrypted)('@azure/identity credentials across processes',
   }, 120_000);
 });
 
-// The Secret Service is made unreachable by pointing the child's session bus at nothing.
-const noSecretService = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/msal-persist-no-bus' };
-
 describe.runIf(process.platform === 'linux')('no Secret Service', () => {
-  it('without the unsafe flag: a typed error from getToken, no unhandled rejection, the process goes on', async () => {
+  it('the kernel keyring instead: encrypted on disk, and the next process is served from it', async () => {
+    const { env } = space('kernel');
+    const first = await runIdentity(['secret', 'api://x/.default'], { ...env, ...noSecretService });
+    expect(first.error).toBeUndefined();
+    const file = join(env.CACHE_DIR, `${SHARED_ITEM_FILE}.kernel-keyring`);
+    const token = first.tokens?.['api://x/.default'] ?? '';
+    expect(token).not.toBe('');
+    expect(readFileSync(file).includes(token)).toBe(false);
+    const second = await runIdentity(['secret', 'api://x/.default'], { ...env, ...noSecretService });
+    expect(second.calls.total).toBe(0);
+  });
+
+  it('nor a kernel keyring, without the unsafe flag: a typed error from getToken, no unhandled rejection, the process goes on', async () => {
     const { env } = space('no-store');
-    const run = await runIdentity(['secret', 'api://x/.default'], { ...env, ...noSecretService });
+    const run = await runIdentity(['secret', 'api://x/.default'], { ...env, ...noSecretService }, refuseKeyring);
     expect(run.error).toMatchObject({ name: 'PersistenceError', typed: true, code: 'NotAvailable' });
     expect(run.error?.message).toMatch(/unsafeAllowUnencryptedStorage|allowPlaintextFallback/);
     expect(run.calls.total).toBe(0);
@@ -96,19 +102,20 @@ describe.runIf(process.platform === 'linux')('no Secret Service', () => {
     expect((failure as { exitCode?: number }).exitCode).toBe(1);
   });
 
-  it('with unsafeAllowUnencryptedStorage: a 0600 plaintext file, a warning, and the next process is served from it', async () => {
+  it('nor a kernel keyring, with unsafeAllowUnencryptedStorage: a 0600 plaintext file, a warning, and the next process is served from it', async () => {
     const { env } = space('unsafe');
-    const first = await runIdentity(['secret', 'api://x/.default'], { ...env, ...noSecretService, UNSAFE: '1' });
+    const unsafe = { ...env, ...noSecretService, UNSAFE: '1' };
+    const first = await runIdentity(['secret', 'api://x/.default'], unsafe, refuseKeyring);
     expect(first.error).toBeUndefined();
     expect(first.stderr).toMatch(/warn: .*PLAINTEXT/);
     const file = join(env.CACHE_DIR, `${SHARED_ITEM_FILE}.plaintext.json`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const second = await runIdentity(['secret', 'api://x/.default'], { ...env, ...noSecretService, UNSAFE: '1' });
+    const second = await runIdentity(['secret', 'api://x/.default'], unsafe, refuseKeyring);
     expect(second.calls.total).toBe(0);
   });
 });
 
-describe.runIf(requireEncrypted)('the drop-in cachePersistencePlugin keeps the old package’s layout', () => {
+describe('the drop-in cachePersistencePlugin keeps the old package’s layout', () => {
   it('~/.IdentityService, one shared item (and its signal and lock) for CAE and non-CAE', async () => {
     const { dir } = space('layout');
     // Located as the old package does: by HOME (APPDATA first, which Linux and macOS do not set).
@@ -140,9 +147,8 @@ describe.runIf(requireEncrypted)('the drop-in cachePersistencePlugin keeps the o
   });
 });
 
-// Runs once LibsecretPersistence can address keytar's items: see keytar-layout.ts in
-// @msal-persist/msal-plugin/compat. The old package's item is written as keytar wrote it.
-describe.runIf(process.platform === 'linux' && keytarLayoutOnLinux)('Linux carry-over from the old package', () => {
+// The old package's item, written as keytar wrote it by an independent writer (Python gi.repository.Secret).
+describe.runIf(process.platform === 'linux')('Linux carry-over from the old package', () => {
   it('a cache @azure/identity-cache-persistence left in the Secret Service serves the first getToken', async () => {
     const { dir } = space('keytar');
     const env = { DEFAULT_LOCATION: '1', HOME: dir, APPDATA: '' };
@@ -155,8 +161,7 @@ describe.runIf(process.platform === 'linux' && keytarLayoutOnLinux)('Linux carry
     });
     const cache = new TextDecoder().decode((await persistence.load()) ?? new Uint8Array());
     await persistence.delete();
-    const keytarStore = join(import.meta.dirname, '..', '..', 'msal-plugin', 'test', 'fixtures', 'keytar-store.py');
-    execFileSync('python3', [keytarStore, IDENTITY_SERVICE, 'MSALCache'], { input: cache });
+    execFileSync(DEBIAN_PYTHON, [KEYTAR_WRITER, 'store', IDENTITY_SERVICE, 'MSALCache'], { input: cache });
     const later = await runIdentity(['secret', 'api://old/.default'], env);
     expect(later.calls.total).toBe(0);
     expect(later.tokens).toEqual(first.tokens);

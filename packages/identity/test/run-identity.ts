@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FakeTokenEndpointCalls } from '@msal-persist/core/testing';
+import { runNodeFixture } from '@msal-persist/test-support';
 
-const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixture = join(import.meta.dirname, 'fixtures', 'identity-client.ts');
 
 /** What the child fixture prints, plus its stderr. */
@@ -18,26 +16,17 @@ export interface IdentityRun {
   stderr: string;
 }
 
-/** Runs test/fixtures/identity-client.ts in a fresh Node process; rejects when it exits non-zero. */
-export function runIdentity(args: string[], env: Record<string, string>): Promise<IdentityRun> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', tsx, '--conditions=dev-source', fixture, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(
-            Object.assign(new Error(`identity client ${args.join(' ')} failed: ${error.message}\n${stderr}`), {
-              exitCode: error.code,
-            }),
-          );
-          return;
-        }
-        resolve({ ...(JSON.parse(stdout.trim().split('\n').pop() ?? '') as Omit<IdentityRun, 'stderr'>), stderr });
-      },
-    );
-  });
+/**
+ * Runs test/fixtures/identity-client.ts in a fresh Node process (under `prefix`, e.g. a kernel
+ * refusing keyrings); rejects with `exitCode` when it exits non-zero.
+ */
+export async function runIdentity(
+  args: string[],
+  env: Record<string, string>,
+  prefix: string[] = [],
+): Promise<IdentityRun> {
+  const { result, stderr } = await runNodeFixture<Omit<IdentityRun, 'stderr'>>(fixture, args, { env, prefix });
+  return { ...result, stderr };
 }
 
 /** A fresh cache directory and a keyring account of its own, so test files never share a store. */

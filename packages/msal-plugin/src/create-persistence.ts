@@ -121,7 +121,7 @@ function settingsFrom(options: CreatePersistenceOptions): BackendSettings {
     ...(options.entropy === undefined ? {} : { entropy: options.entropy }),
     ...(options.lockStaleMs === undefined
       ? {}
-      : { lockStaleMs: checkNumberOption('lockStaleMs', options.lockStaleMs, 0, { min: 100, max: MAX_MS }) }),
+      : { lockStaleMs: checkNumberOption('lockStaleMs', options.lockStaleMs, 0, { min: 1_000, max: MAX_MS }) }),
   };
 }
 

@@ -10,7 +10,6 @@ import {
   FilePersistence,
   type IPersistence,
   type IPersistenceConfiguration,
-  keytarSecretItem,
   PersistenceCachePlugin,
   PersistenceCreator,
 } from '../src/compat/index.js';
@@ -121,13 +120,5 @@ describe('compat logger and environment', () => {
 
   it.runIf(process.platform !== 'win32')('getUserRootDirectory is $HOME, as before', () => {
     expect(Environment.getUserRootDirectory()).toBe(process.env.HOME);
-  });
-
-  it('describes the Secret Service item keytar wrote (keytar 7.9.0 keytar_posix.cc)', () => {
-    expect(keytarSecretItem('svc', 'acct')).toEqual({
-      schema: 'org.freedesktop.Secret.Generic',
-      attributes: { service: 'svc', account: 'acct' },
-      label: 'svc/acct',
-    });
   });
 });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FakeTokenEndpointCalls } from '@msal-persist/core/testing';
+import { secretServiceTestMode, skippedNotice } from '@msal-persist/persistence-libsecret/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PersistenceCreator } from '../src/compat/index.js';
 
@@ -12,7 +13,10 @@ import { PersistenceCreator } from '../src/compat/index.js';
 // on Linux under `pnpm test`).
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const readme = join(import.meta.dirname, 'fixtures', 'verbatim', 'extensions-readme.cjs');
-const requireEncrypted = process.platform !== 'linux' || process.env.MSAL_PERSIST_REQUIRE_SECRET_SERVICE === '1';
+// On Linux the snippet's LibSecretPersistence needs the real Secret Service (required unless explicitly skipped).
+const mode = secretServiceTestMode();
+const runsHere = process.platform !== 'linux' || mode.run;
+if (!runsHere) skippedNotice(mode, 'the msal-node-extensions README snippet (LibSecretPersistence)');
 const home = mkdtempSync(join(tmpdir(), 'msal-plugin-compat-readme-'));
 // The snippet builds its cache path from the home directory.
 const env = { HOME: home, LOCALAPPDATA: home };
@@ -57,7 +61,7 @@ const expectedClass = { win32: 'FilePersistenceWithDataProtection', darwin: 'Key
   process.platform as string
 ];
 
-describe.runIf(requireEncrypted)('the msal-node-extensions README snippet, import changed to /compat', () => {
+describe.runIf(runsHere)('the msal-node-extensions README snippet, import changed to /compat', () => {
   let signedIn: ReadmeRun | undefined;
 
   it('signs in with device code in one process, on the encrypted store of this OS', async () => {

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FakeTokenEndpointCalls } from '@msal-persist/core/testing';
 import { secretServiceTestMode, skippedNotice } from '@msal-persist/persistence-libsecret/testing';
+import { noSecretService, runNodeFixture } from '@msal-persist/test-support';
 import { type BackendName, backendFor } from '../src/index.js';
 
-const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixture = join(import.meta.dirname, 'fixtures', 'client.ts');
 
 /** What the child fixture prints. */
@@ -23,8 +21,7 @@ export interface ClientResult {
   stderr: string;
 }
 
-/** The child's session bus points nowhere: no Secret Service, as in an SSH session or a container. */
-export const noSecretService = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/msal-persist-no-bus' };
+export { noSecretService, refuseKeyring } from '@msal-persist/test-support';
 
 const mode = secretServiceTestMode();
 
@@ -43,33 +40,17 @@ export function encryptedTarget(what: string): { backend: BackendName; env: Reco
   return { backend, env: {} };
 }
 
-/** Runs a command where the kernel refuses the keyring syscalls (EPERM), as Docker's default seccomp profile does. */
-export const refuseKeyring = [
-  '/usr/bin/python3',
-  join(import.meta.dirname, '..', '..', 'persistence-kernel-keyring', 'test', 'fixtures', 'refuse-keyring.py'),
-];
-
 /**
  * Runs test/fixtures/client.ts in a fresh Node process and parses its JSON line; `prefix` runs it
  * through another command first (e.g. {@link refuseKeyring}).
  */
-export function runClient(args: string[], env: Record<string, string>, prefix: string[] = []): Promise<ClientResult> {
-  const [command = '', ...commandArgs] = [...prefix, process.execPath];
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      [...commandArgs, '--import', tsx, '--conditions=dev-source', fixture, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`client ${args.join(' ')} failed: ${error.message}\n${stderr}`));
-          return;
-        }
-        const line = stdout.trim().split('\n').pop() ?? '';
-        resolve({ ...(JSON.parse(line) as Omit<ClientResult, 'stderr'>), stderr });
-      },
-    );
-  });
+export async function runClient(
+  args: string[],
+  env: Record<string, string>,
+  prefix: string[] = [],
+): Promise<ClientResult> {
+  const { result, stderr } = await runNodeFixture<Omit<ClientResult, 'stderr'>>(fixture, args, { env, prefix });
+  return { ...result, stderr };
 }
 
 /** A fresh directory and unique keyring names for one test; `cleanup` removes the directory. */

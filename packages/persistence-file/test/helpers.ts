@@ -8,11 +8,8 @@ import { afterEach, beforeEach } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageDir = dirname(here);
 
-/**
- * Debian's Python, which has `python3-msal-extensions` (the seed's Python library). Not the first
- * `python3` on the PATH, which may be another installation without Debian's packages.
- */
-export const PYTHON = '/usr/bin/python3';
+/** Debian's Python, which has `python3-msal-extensions` (the seed's Python library). */
+export { DEBIAN_PYTHON as PYTHON } from '@msal-persist/test-support';
 
 /** A fresh temp folder and its remover. */
 export function tempDir(prefix = 'msal-persist-file-'): { dir: string; remove: () => void } {

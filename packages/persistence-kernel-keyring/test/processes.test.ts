@@ -6,13 +6,13 @@ import { type AccountInfo, PublicClientApplication } from '@azure/msal-node';
 import { PersistenceCachePlugin } from '@msal-persist/core';
 import { FakeTokenEndpoint } from '@msal-persist/core/testing';
 import { FileLock } from '@msal-persist/persistence-file';
+import { refuseKeyring } from '@msal-persist/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KernelKeyringPersistence } from '../src/index.js';
 import { packageDir, tempSpacePerTest, unlinkKeyOf } from './kernel-keyring-cli.js';
 
 const run = promisify(execFile);
 const client = join(import.meta.dirname, 'fixtures', 'client.ts');
-const refuse = join(import.meta.dirname, 'fixtures', 'refuse-keyring.py');
 const space = tempSpacePerTest();
 // Writing as another uid takes root (setpriv); elsewhere that one test says it was skipped, and why.
 const root = process.getuid?.() === 0;
@@ -116,7 +116,7 @@ describe.runIf(process.platform === 'linux')('real msal-node over the kernel key
   );
 
   it("where the kernel refuses the keyring calls (a seccomp profile like Docker's): NotAvailable with the reason, nothing written", async () => {
-    const refused = await child(space.path, 'sign-in', ['/usr/bin/python3', refuse]);
+    const refused = await child(space.path, 'sign-in', refuseKeyring);
     expect(refused.error).toMatchObject({
       code: 'NotAvailable',
       message: expect.stringContaining('The kernel refused the keyring call (EPERM)'),

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KEYTAR_WRITER } from '@msal-persist/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LibsecretPersistence } from '../src/index.js';
 import { skippedNotice } from '../src/testing/index.js';
@@ -9,7 +10,7 @@ import { deleteItem, mode, python } from './real-secret-service.js';
 // The other writers, for real, in child processes on this process's session bus: keytar's layout
 // written by libsecret from Python (gi.repository.Secret), and the seed's Python library from
 // Debian (python3-msal-extensions) with a custom schema and attributes.
-const keytar = join(import.meta.dirname, 'fixtures', 'keytar_layout.py');
+const keytar = KEYTAR_WRITER;
 const msalExtensions = join(import.meta.dirname, 'fixtures', 'msal_extensions_libsecret.py');
 const dir = mkdtempSync(join(tmpdir(), 'msal-persist-libsecret-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

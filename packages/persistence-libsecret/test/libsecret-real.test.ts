@@ -5,6 +5,7 @@ import { type AccountInfo, PublicClientApplication } from '@azure/msal-node';
 import { type Persistence, PersistenceCachePlugin } from '@msal-persist/core';
 import { FakeTokenEndpoint, persistenceContract } from '@msal-persist/core/testing';
 import { FileLock } from '@msal-persist/persistence-file';
+import { KEYTAR_WRITER } from '@msal-persist/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LibsecretPersistence, type LibsecretPersistenceOptions } from '../src/index.js';
 import { skippedNotice } from '../src/testing/index.js';
@@ -13,7 +14,7 @@ import { deleteItem, mode, python, unreachableReason } from './real-secret-servi
 const dir = mkdtempSync(join(tmpdir(), 'msal-persist-libsecret-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 skippedNotice(mode, 'persistence-libsecret on a real Secret Service: contract suite, keep-aside, real msal-node');
-const keytar = join(import.meta.dirname, 'fixtures', 'keytar_layout.py');
+const keytar = KEYTAR_WRITER;
 
 // When they must run, these run (and fail) even if no Secret Service answers: a missing one is a
 // failure that says how to provide it, never a skip.

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DEBIAN_PYTHON } from '@msal-persist/test-support';
 import { LibsecretPersistence, type LibsecretPersistenceOptions } from '../src/index.js';
 import { secretServiceTestMode } from '../src/testing/index.js';
 
@@ -37,7 +38,7 @@ export async function deleteItem(options: LibsecretPersistenceOptions): Promise<
  * Debian's Python, where `python3-gi`, `gir1.2-secret-1` and `python3-msal-extensions` install
  * (a `python3` first on PATH, such as pyenv's, does not see them).
  */
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+export const SYSTEM_PYTHON = DEBIAN_PYTHON;
 
 /** Runs a Python fixture in a child process under this process's session bus; resolves with its stdout. */
 export async function python(script: string, args: string[], input?: string): Promise<string> {

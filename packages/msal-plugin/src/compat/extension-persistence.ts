@@ -53,7 +53,6 @@ export async function backingFor(
     serviceName: '',
     accountName: 'MSALCache',
     dataProtectionScope: DataProtectionScope.CurrentUser,
-    lockStaleMs: 30_000,
     ...settings,
   };
   const logger = loggerFromOptions(loggerOptions);
@@ -68,7 +67,8 @@ export async function backingFor(
       createPersistence({
         backend,
         cachePath,
-        serviceName,
+        // A file persistence has no service: leave the default rather than pass an empty name.
+        ...(serviceName ? { serviceName } : {}),
         accountName,
         dataProtectionScope,
         ...(entropy === undefined ? {} : { entropy }),
@@ -208,5 +208,22 @@ export class LibSecretPersistence extends ExtensionPersistence {
   ): Promise<LibSecretPersistence> {
     const settings = { cachePath: fileLocation, serviceName, accountName };
     return new LibSecretPersistence(await backingFor('libsecret', settings, loggerOptions));
+  }
+}
+
+/**
+ * Not in `@azure/msal-node-extensions`: on Linux without a Secret Service (SSH, containers, CI),
+ * `PersistenceCreator.createPersistence` returns this — an AES-256-GCM file whose key lives only
+ * in the kernel keyring — where the old package failed or wrote plaintext. `fileLocation` is the
+ * cache's base path: the file is `<fileLocation>.kernel-keyring`, the lock `<fileLocation>.lockfile`.
+ *
+ * @example
+ * ```ts
+ * const persistence = await KernelKeyringPersistence.create(`${dir}/cache.json`);
+ * ```
+ */
+export class KernelKeyringPersistence extends ExtensionPersistence {
+  static async create(fileLocation: string, loggerOptions?: LoggerOptions): Promise<KernelKeyringPersistence> {
+    return new KernelKeyringPersistence(await backingFor('kernel-keyring', { cachePath: fileLocation }, loggerOptions));
   }
 }

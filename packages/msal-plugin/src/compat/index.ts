@@ -6,10 +6,10 @@ export type { IPersistence } from './extension-persistence.js';
 export {
   FilePersistence,
   FilePersistenceWithDataProtection,
+  KernelKeyringPersistence,
   KeychainPersistence,
   LibSecretPersistence,
 } from './extension-persistence.js';
-export { KEYTAR_SECRET_SCHEMA, keytarLayoutOnLinux, keytarSecretItem } from './keytar-layout.js';
 export type { LoggerOptions } from './msal-logger.js';
 export { PersistenceCachePlugin } from './persistence-cache-plugin.js';
 export { PersistenceCreator } from './persistence-creator.js';

@@ -6,6 +6,7 @@ import {
   FilePersistence,
   FilePersistenceWithDataProtection,
   type IPersistence,
+  KernelKeyringPersistence,
   KeychainPersistence,
   LibSecretPersistence,
 } from './extension-persistence.js';
@@ -17,6 +18,7 @@ const classes = {
   dpapi: FilePersistenceWithDataProtection,
   keychain: KeychainPersistence,
   libsecret: LibSecretPersistence,
+  'kernel-keyring': KernelKeyringPersistence,
 } satisfies Record<BackendName, new (backing: Backing) => IPersistence>;
 
 function requireFields(config: IPersistenceConfiguration, backend: BackendName | undefined): void {
@@ -34,8 +36,9 @@ function requireFields(config: IPersistenceConfiguration, backend: BackendName |
 
 /**
  * Picks, verifies and returns the persistence for this OS, as `@azure/msal-node-extensions`'
- * `PersistenceCreator` does: DPAPI on Windows, Keychain on macOS, Secret Service on Linux (with a
- * plaintext file when `usePlaintextFileOnLinux` is set and no Secret Service works).
+ * `PersistenceCreator` does: DPAPI on Windows, Keychain on macOS, Secret Service on Linux — and,
+ * unlike it, the kernel keyring where Linux has no Secret Service — with a plaintext file only when
+ * `usePlaintextFileOnLinux` is set and neither works.
  *
  * @example
  * ```ts
