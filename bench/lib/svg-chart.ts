@@ -66,7 +66,9 @@ function chartGroup(chart: Chart, dx: number, dy: number): string {
 export function svgCharts(charts: Chart[], caption: string): string {
   const width = W * charts.length;
   const body = charts.map((chart, i) => chartGroup(chart, i * W, 0)).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 24}" viewBox="0 0 ${width} ${H + 24}" font-family="sans-serif">
+  const title = charts.map((chart) => chart.title).join('; ');
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${H + 24}" viewBox="0 0 ${width} ${H + 24}" font-family="sans-serif">
+<title>${esc(title)}</title>
 <rect width="100%" height="100%" fill="white"/>${body}
 <text x="8" y="${H + 16}" font-size="11" fill="#555">${esc(caption)}</text>
 </svg>
