@@ -10,6 +10,11 @@ const withSecretService = fileURLToPath(new URL('../../scripts/with-secret-servi
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
+/** How this run is pinned, for charts and tables (set by {@link benchEnvironment}). */
+export function runDescription(): string {
+  return process.env[PINNED] ?? 'not pinned';
+}
+
 /** What the run is pinned to, for the table. Re-execs (and never returns) when not pinned yet. */
 export function benchEnvironment(): { description: string } {
   if (process.env[PINNED]) return { description: process.env[PINNED] };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filePlugin, memoryStringPlugin, publicClient } from '../lib/apps.js';
 import { exited, nextLine, startWorker } from '../lib/child.js';
+import { runDescription } from '../lib/environment.js';
 import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
 import { svgCharts } from '../lib/svg-chart.js';
 
@@ -164,7 +165,7 @@ const suite: Suite = {
               ],
             },
           ],
-          `pnpm bench scaling, ${new Date().toISOString().slice(0, 10)}, ${process.env.MSAL_BENCH_PINNED ?? 'not pinned'}`,
+          `pnpm bench scaling, ${new Date().toISOString().slice(0, 10)}, ${runDescription()}`,
         ),
       );
       return rows;
