@@ -1,14 +1,14 @@
 // `pnpm demo`: the public-client example CLI (examples/public-cli) run as separate processes:
 // process 1 signs in with device code (real msal-node, offline fake token endpoint) and the cache
 // is persisted; process 2, started afterwards, gets its token silently from the cache. Uses the
-// OS's encrypted store when there is one (here: a Secret Service on D-Bus) and falls back, visibly,
-// to a 0600 plaintext file when there is none.
+// OS's encrypted store: on Linux the Secret Service when one is on D-Bus, else the kernel keyring
+// (`env -u DBUS_SESSION_BUS_ADDRESS pnpm demo`); a 0600 plaintext file only when neither works.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPersistence } from '@msal-persist/msal-plugin';
+import { createPersistence, type PersistenceSelection } from '@msal-persist/msal-plugin';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'examples', 'public-cli', 'cli.ts');
@@ -50,8 +50,27 @@ function run(command: string): Report {
   return report;
 }
 
+const options = {
+  cachePath: env.CACHE_PATH,
+  serviceName: env.APP_NAME,
+  accountName: env.ACCOUNT_NAME,
+  allowPlaintextFallback: true,
+  logger: {},
+} as const;
+
+/** Where the cache really is, as createPersistence chose it in this environment (the children choose the same). */
+function describeStore(selection: PersistenceSelection): string {
+  const protection = selection.isEncrypted ? 'encrypted' : 'PLAINTEXT';
+  if (selection.backend === 'libsecret' || selection.backend === 'keychain') {
+    return `${selection.persistence.name} (${protection}), change signal file ${selection.cachePath}`;
+  }
+  return `${selection.cachePath} (${selection.backend}, ${protection})`;
+}
+
+let selection: PersistenceSelection | undefined;
 try {
-  console.log(`msal-persist demo — cache at ${env.CACHE_PATH}\n`);
+  selection = await createPersistence(options);
+  console.log(`msal-persist demo — cache: ${describeStore(selection)}\n`);
   console.log('process 1: device-code sign-in against the offline fake token endpoint');
   const first = run('sign-in');
   console.log('process 2: started afterwards, asks for a token silently');
@@ -62,21 +81,14 @@ try {
   const ok = first.source === 'identity provider' && second.source === 'cache' && second.networkCalls === 0;
   console.log(
     `\n${ok ? 'OK' : 'FAILED'}: process 2 got its token from the ${second.source} with ${second.networkCalls} network calls, ` +
-      `stored with ${second.backend}${second.encrypted ? ' (encrypted by the OS)' : ' (plaintext fallback: no Secret Service reachable)'}.`,
+      `stored with ${second.backend}${second.encrypted ? ' (encrypted)' : ' (PLAINTEXT fallback: no encrypted store works here)'}.`,
   );
-  if (!second.encrypted && process.platform === 'linux') {
-    console.log('To see the encrypted path here: scripts/with-secret-service.sh pnpm demo');
+  if (second.backend !== 'libsecret' && process.platform === 'linux') {
+    console.log('To see the Secret Service path here: scripts/with-secret-service.sh pnpm demo');
   }
   if (!ok) process.exitCode = 1;
 } finally {
-  // Leave no demo item in the user's keyring, nor files behind.
-  const { persistence } = await createPersistence({
-    cachePath: env.CACHE_PATH,
-    serviceName: env.APP_NAME,
-    accountName: env.ACCOUNT_NAME,
-    allowPlaintextFallback: true,
-    logger: {},
-  });
-  await persistence.delete();
+  // Leave no demo item in the user's keyring, no key in the kernel keyring, nor files behind.
+  await selection?.persistence.delete();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -27,9 +27,9 @@ export function naivePlugin(cachePath: string): CachePlugin {
   };
 }
 
-/** The in-memory baseline plugin most apps write first: a string in memory. */
-export function memoryStringPlugin(): CachePlugin {
-  let cache = '';
+/** The in-memory baseline plugin most apps write first: a string in memory (optionally seeded). */
+export function memoryStringPlugin(initial = ''): CachePlugin {
+  let cache = initial;
   return {
     async beforeCacheAccess(context) {
       if (cache) context.tokenCache.deserialize(cache);

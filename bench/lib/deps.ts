@@ -9,4 +9,5 @@ export * as file from '../../packages/persistence-file/dist/index.js';
 
 const fromFilePackage = createRequire(new URL('../../packages/persistence-file/package.json', import.meta.url));
 export const msal = fromFilePackage('@azure/msal-node') as typeof MsalNode;
+export * as msalPlugin from '../../packages/msal-plugin/dist/index.js';
 export * as redis from '../../packages/persistence-redis/dist/index.js';

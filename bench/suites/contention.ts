@@ -1,6 +1,7 @@
-// Contention: 16 processes x 25 writes on one cache file through FileLock, against the serial
-// floor: the same 400 writes by one process with a naive plugin (read on every access, write on
-// every change, no lock, no fsync). Target >= 0.6x, zero lost.
+// Contention: N processes writing to one cache file through FileLock, against the serial floor —
+// the same number of writes by one process with a naive plugin (read on every access, write on
+// every change, no lock, no fsync). Every writer process loads first; the clock starts when all
+// are ready (a ready/go barrier), so process start-up is not counted (it is printed apart).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,22 @@ interface Done {
   failures: number;
 }
 
+interface Race {
+  writesPerSec: number;
+  lost: number;
+  failures: number;
+  acknowledged: number;
+  startupMs: number;
+}
+
 /** Starts the workers, waits until all are ready, then lets them go at once; wall time of the writes. */
-async function race(cachePath: string, workers: { proc: string; count: number; kind: 'file' | 'naive' }[]) {
-  const children = workers.map((w) => startWorker('writer', [cachePath, w.proc, String(w.count), w.kind]));
+async function race(cachePath: string, procs: number, count: number, kind: 'file' | 'naive'): Promise<Race> {
+  const spawned = performance.now();
+  const children = Array.from({ length: procs }, (_, i) =>
+    startWorker('writer', [cachePath, String(i), String(count), kind]),
+  );
   await Promise.all(children.map((child) => nextLine<{ ready: boolean }>(child, (v) => v.ready)));
+  const startupMs = performance.now() - spawned;
   const results = children.map((child) => nextLine<Done>(child, (v) => v.done));
   const started = performance.now();
   for (const child of children) child.stdin?.write('go\n');
@@ -32,31 +45,60 @@ async function race(cachePath: string, workers: { proc: string; count: number; k
     lost: acknowledged.filter((t) => !secrets.has(t)).length,
     failures: done.reduce((sum, d) => sum + d.failures, 0),
     acknowledged: acknowledged.length,
+    startupMs,
   };
 }
+
+/** The grid of issue 12: [processes, writes each, target ratio or undefined for information]. */
+const GRID: Array<[number, number, number | undefined]> = [
+  [1, 400, undefined],
+  [4, 100, undefined],
+  [8, 50, 0.8],
+  [16, 25, 0.65],
+  [16, 100, undefined],
+];
 
 const suite: Suite = {
   name: 'contention',
   async run(): Promise<Row[]> {
     const dir = mkdtempSync(join(tmpdir(), 'msal-bench-contention-'));
+    let round = 0;
+    const fresh = () => join(dir, `cache-${round++}.json`);
     try {
-      const ours = await race(
-        join(dir, 'file.json'),
-        Array.from({ length: 16 }, (_, i) => ({ proc: String(i), count: 25, kind: 'file' as const })),
-      );
-      const naive = await race(join(dir, 'naive.json'), [{ proc: 'serial', count: 400, kind: 'naive' }]);
-      const row = ratioRow(
-        'writes/s, 16 procs x 25 (FileLock)',
-        'writes/s',
-        ours.writesPerSec,
-        '1 proc x 400, naive plugin (serial floor)',
-        naive.writesPerSec,
-        { min: 0.6 },
-        `acknowledged ${ours.acknowledged}, lost ${ours.lost}, failed ${ours.failures}`,
-      );
-      return [
-        { ...row, pass: row.pass === true && ours.lost === 0 && ours.failures === 0 && ours.acknowledged === 400 },
-      ];
+      const naive = new Map<number, Race>();
+      const rows: Row[] = [];
+      for (const [procs, count, min] of GRID) {
+        const total = procs * count;
+        if (!naive.has(total)) naive.set(total, await race(fresh(), 1, total, 'naive'));
+        const baseline = naive.get(total) as Race; // set just above
+        const ours = await race(fresh(), procs, count, 'file');
+        const clean = ours.lost === 0 && ours.failures === 0 && ours.acknowledged === total;
+        const note = `acknowledged ${ours.acknowledged}, lost ${ours.lost}, failed ${ours.failures}`;
+        const row = ratioRow(
+          `writes/s, ${procs} proc${procs > 1 ? 's' : ''} x ${count} (FileLock)`,
+          'writes/s',
+          ours.writesPerSec,
+          `1 proc x ${total}, naive plugin (serial floor)`,
+          baseline.writesPerSec,
+          { min: min ?? 0 },
+          note,
+        );
+        rows.push(
+          min === undefined
+            ? { ...row, target: '0 lost (ratio: info)', pass: clean }
+            : { ...row, pass: row.pass === true && clean },
+        );
+        if (procs === 16 && count === 25) {
+          rows.push({
+            metric: '  start-up of those 16 processes (not counted above)',
+            value: ours.startupMs,
+            unit: 'ms',
+            target: 'info only',
+            note: 'spawn to ready: node, msal-node, our packages loaded',
+          });
+        }
+      }
+      return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

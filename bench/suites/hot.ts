@@ -1,6 +1,7 @@
 // Hot path: silent acquisitions per second in one process, with the file plugin (a stat per call)
-// against msal-node with an in-memory plugin (target >= 0.9x); also shown against core's plugin
-// over MemoryPersistence and against msal-node with no plugin at all.
+// against both honest baselines: msal-node with an in-memory plugin (the floor any plugin can reach:
+// with a plugin set, msal rebuilds its memory from its snapshot on every call; target >= 0.95x) and
+// msal-node with no plugin at all (information). Also shown: core's plugin over MemoryPersistence.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ const suite: Suite = {
           file,
           'msal-node + in-memory plugin',
           median(samples.memoryString),
-          { min: 0.9 },
+          { min: 0.95 },
           note,
         ),
         info(

@@ -8,5 +8,7 @@ export default defineConfig(
     'backends/dpapi': 'src/backends/dpapi.ts',
     'backends/keychain': 'src/backends/keychain.ts',
     'backends/libsecret': 'src/backends/libsecret.ts',
+    'backends/kernel-keyring': 'src/backends/kernel-keyring.ts',
+    'compat/index': 'src/compat/index.ts',
   }),
 );

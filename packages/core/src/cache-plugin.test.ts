@@ -1,29 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
+import { read, ScriptedTokenCache, write } from '../test/support/scripted-token-cache.js';
 import { textToBytes } from './bytes.js';
 import { PersistenceCachePlugin, type PersistenceCachePluginOptions } from './cache-plugin.js';
 import { isPersistenceError, PersistenceError } from './errors.js';
 import type { Lock, LockHandle } from './lock.js';
 import { MemoryLock } from './memory-lock.js';
 import { MemoryPersistence } from './memory-persistence.js';
-import type { CacheContext, SerializableTokenCache } from './msal-types.js';
-
-/** A scripted msal token cache: like msal, deserialize stores the snapshot before parsing it. */
-class ScriptedTokenCache implements SerializableTokenCache {
-  snapshot = '';
-  state: Record<string, unknown> = {};
-  readonly deserialized: string[] = [];
-  serialize(): string {
-    return JSON.stringify(this.state);
-  }
-  deserialize(cache: string): void {
-    this.snapshot = cache;
-    this.deserialized.push(cache);
-    this.state = JSON.parse(cache) as Record<string, unknown>;
-  }
-}
-
-const read = (tokenCache: SerializableTokenCache): CacheContext => ({ cacheHasChanged: false, tokenCache });
-const write = (tokenCache: SerializableTokenCache): CacheContext => ({ cacheHasChanged: true, tokenCache });
 
 function setup(options: Partial<PersistenceCachePluginOptions> = {}) {
   const persistence = new MemoryPersistence();

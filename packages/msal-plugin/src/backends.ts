@@ -5,10 +5,13 @@ import type { Lock, Persistence } from '@msal-persist/core';
  *
  * @example
  * ```ts
- * const name: BackendName = 'libsecret';
+ * const name: BackendName = 'kernel-keyring';
  * ```
  */
-export type BackendName = 'dpapi' | 'keychain' | 'libsecret' | 'file';
+export type BackendName = 'dpapi' | 'keychain' | 'libsecret' | 'kernel-keyring' | 'file';
+
+/** Every {@link BackendName}, in the order messages list them. */
+export const BACKEND_NAMES: readonly BackendName[] = ['dpapi', 'keychain', 'libsecret', 'kernel-keyring', 'file'];
 
 /** Resolved settings every backend loader receives. */
 export interface BackendSettings {
@@ -17,7 +20,8 @@ export interface BackendSettings {
   accountName: string;
   dataProtectionScope: 'CurrentUser' | 'LocalMachine';
   entropy?: Uint8Array | string;
-  lockStaleMs: number;
+  /** Passed to `FileLock` when set; otherwise its default applies. */
+  lockStaleMs?: number;
   /** Build a throwaway probe location with this suffix instead of the real one. */
   probe?: string;
 }
@@ -38,7 +42,38 @@ export function plaintextFallbackPath(cachePath: string): string {
 }
 
 /**
- * The encrypted backend for an OS, or `undefined` where there is none.
+ * Where the kernel-keyring backend keeps its encrypted file: its own file, for the same reason as
+ * {@link plaintextFallbackPath} (on one machine a desktop session may use the Secret Service, whose
+ * signal file is `cachePath`, while an SSH session uses the kernel keyring).
+ *
+ * @example
+ * ```ts
+ * kernelKeyringPath('/home/me/.cache/app/msal.cache'); // '/home/me/.cache/app/msal.cache.kernel-keyring'
+ * ```
+ */
+export function kernelKeyringPath(cachePath: string): string {
+  return `${cachePath}.kernel-keyring`;
+}
+
+/**
+ * The encrypted backends for an OS, in the order they are tried: on Linux the Secret Service,
+ * then the kernel keyring (SSH sessions, WSL, containers, CI have no Secret Service). Empty where
+ * there is none.
+ *
+ * @example
+ * ```ts
+ * encryptedBackendsFor('linux'); // ['libsecret', 'kernel-keyring']
+ * ```
+ */
+export function encryptedBackendsFor(platform: NodeJS.Platform): BackendName[] {
+  if (platform === 'win32') return ['dpapi'];
+  if (platform === 'darwin') return ['keychain'];
+  if (platform === 'linux') return ['libsecret', 'kernel-keyring'];
+  return [];
+}
+
+/**
+ * The preferred encrypted backend for an OS, or `undefined` where there is none.
  *
  * @example
  * ```ts
@@ -46,10 +81,22 @@ export function plaintextFallbackPath(cachePath: string): string {
  * ```
  */
 export function backendFor(platform: NodeJS.Platform): BackendName | undefined {
-  if (platform === 'win32') return 'dpapi';
-  if (platform === 'darwin') return 'keychain';
-  if (platform === 'linux') return 'libsecret';
-  return undefined;
+  return encryptedBackendsFor(platform)[0];
+}
+
+/**
+ * The file a backend really stores in: the DPAPI, kernel-keyring or plaintext file, or, for
+ * Keychain and Secret Service, the change-signal file beside the secret.
+ *
+ * @example
+ * ```ts
+ * storagePath('kernel-keyring', '/home/me/.cache/app/msal.cache'); // '/home/me/.cache/app/msal.cache.kernel-keyring'
+ * ```
+ */
+export function storagePath(backend: BackendName, cachePath: string, options: { fallback?: boolean } = {}): string {
+  if (backend === 'kernel-keyring') return kernelKeyringPath(cachePath);
+  if (backend === 'file' && options.fallback) return plaintextFallbackPath(cachePath);
+  return cachePath;
 }
 
 /** Where a probe writes: beside the cache, never over it, and unique so concurrent starts don't collide. */
@@ -70,7 +117,10 @@ export async function loadBackend(
   const path = `${settings.cachePath}${settings.probe ?? ''}`;
   const account = `${settings.accountName}${settings.probe ?? ''}`;
   const { FileLock, FilePersistence } = await import('@msal-persist/persistence-file');
-  const lock = new FileLock(`${settings.cachePath}.lockfile`, { staleMs: settings.lockStaleMs });
+  const lock = new FileLock(
+    `${settings.cachePath}.lockfile`,
+    settings.lockStaleMs === undefined ? {} : { staleMs: settings.lockStaleMs },
+  );
   switch (backend) {
     case 'dpapi': {
       const { DpapiPersistence } = await import('@msal-persist/persistence-dpapi');
@@ -97,7 +147,11 @@ export async function loadBackend(
         lock,
       };
     }
+    case 'kernel-keyring': {
+      const { KernelKeyringPersistence } = await import('@msal-persist/persistence-kernel-keyring');
+      return { persistence: new KernelKeyringPersistence(storagePath(backend, path)), lock };
+    }
     case 'file':
-      return { persistence: new FilePersistence(options.fallback ? plaintextFallbackPath(path) : path), lock };
+      return { persistence: new FilePersistence(storagePath(backend, path, options)), lock };
   }
 }

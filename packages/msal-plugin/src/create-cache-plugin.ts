@@ -1,4 +1,4 @@
-import { PersistenceCachePlugin } from '@msal-persist/core';
+import { checkNumberOption, PersistenceCachePlugin } from '@msal-persist/core';
 import type { BackendName } from './backends.js';
 import { type CreatePersistenceOptions, createPersistence, type PersistenceSelection } from './create-persistence.js';
 
@@ -11,7 +11,7 @@ import { type CreatePersistenceOptions, createPersistence, type PersistenceSelec
  * ```
  */
 export interface CreateCachePluginOptions extends CreatePersistenceOptions {
-  /** How long a token call that writes waits for the cross-process lock. Default 15 000 ms. */
+  /** How long a token call that writes waits for the cross-process lock, in whole milliseconds. Default: the plugin's (15 000). */
   lockTimeoutMs?: number;
   /** What a failed save does to the token call: `'throw'` (default) or `'warn'`. */
   onSaveError?: 'throw' | 'warn';
@@ -41,7 +41,7 @@ export class MsalCachePlugin extends PersistenceCachePlugin {
     this.selection = selection;
   }
 
-  /** The backend in use: `dpapi`, `keychain`, `libsecret` or `file`. */
+  /** The backend in use: `dpapi`, `keychain`, `libsecret`, `kernel-keyring` or `file`. */
   get backend(): BackendName {
     return this.selection.backend;
   }
@@ -65,5 +65,12 @@ export class MsalCachePlugin extends PersistenceCachePlugin {
  * ```
  */
 export async function createCachePlugin(options: CreateCachePluginOptions = {}): Promise<MsalCachePlugin> {
+  // The plugin's own options are checked before createPersistence probes anything.
+  if (options.lockTimeoutMs !== undefined) {
+    checkNumberOption('lockTimeoutMs', options.lockTimeoutMs, 0, { min: 0, max: 2_147_483_647 });
+  }
+  if (options.onSaveError !== undefined && options.onSaveError !== 'throw' && options.onSaveError !== 'warn') {
+    throw new TypeError(`onSaveError must be 'throw' or 'warn', got ${JSON.stringify(options.onSaveError)}.`);
+  }
   return new MsalCachePlugin(await createPersistence(options), options);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  checkNumberOption,
   consoleLogger,
   isPersistenceError,
   type Lock,
@@ -10,12 +11,13 @@ import {
   PersistenceError,
 } from '@msal-persist/core';
 import {
+  BACKEND_NAMES,
   type BackendName,
   type BackendSettings,
-  backendFor,
+  encryptedBackendsFor,
   loadBackend,
-  plaintextFallbackPath,
   probeSuffix,
+  storagePath,
 } from './backends.js';
 import { defaultCacheDirectory } from './default-paths.js';
 
@@ -40,13 +42,13 @@ export interface CreatePersistenceOptions {
   dataProtectionScope?: 'CurrentUser' | 'LocalMachine';
   /** DPAPI optional entropy (an extra secret mixed into the encryption). */
   entropy?: Uint8Array | string;
-  /** Use a plaintext file (mode 0600) when the OS store is missing or fails its probe. Default `false`. */
+  /** Use a plaintext file (mode 0600) when no encrypted store works here. Default `false`. */
   allowPlaintextFallback?: boolean;
-  /** Force a backend instead of the one for this OS. */
+  /** Force one backend instead of trying this OS's encrypted ones in order. */
   backend?: BackendName;
-  /** Lock tuning: a lock not refreshed for `lockStaleMs` is broken (a dead owner is detected at once). Default 30 000. */
+  /** Lock tuning, whole milliseconds from 100: a lock not refreshed this long is broken (a dead owner on this host is detected at once). Default: `FileLock`'s. */
   lockStaleMs?: number;
-  /** Receives the fallback warning. Default: the console. */
+  /** Receives the fallback messages (each once per process). Default: the console. */
   logger?: Logger;
 }
 
@@ -65,59 +67,140 @@ export interface PersistenceSelection {
   backend: BackendName;
   /** True when the cache is encrypted at rest by the OS. */
   isEncrypted: boolean;
-  /** The cache file (DPAPI, plaintext fallback `<cachePath>.plaintext.json`), or the Keychain / Secret Service change-signal file. */
+  /**
+   * The file really used: the DPAPI file, the kernel-keyring file `<cachePath>.kernel-keyring`, the
+   * plaintext fallback `<cachePath>.plaintext.json`, or the Keychain / Secret Service change-signal file.
+   */
   cachePath: string;
-  /** Why the OS store was not used, when the plaintext fallback was taken. */
+  /** Why the preferred backend was not used, when another encrypted backend or the plaintext fallback was taken. */
   fallbackReason?: PersistenceError;
 }
 
+/** setTimeout's longest delay; also the longest sensible lock interval. */
+const MAX_MS = 2_147_483_647;
+
+function checkText(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
+    throw new TypeError(`${name} must be a non-empty string without NUL characters, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function checkChoice<T extends string>(name: string, value: unknown, choices: readonly T[]): T | undefined {
+  if (value === undefined || choices.includes(value as T)) return value as T | undefined;
+  const valid = choices.map((choice) => `'${choice}'`).join(', ');
+  throw new TypeError(`${name} must be one of ${valid}; got ${JSON.stringify(value)}.`);
+}
+
+/**
+ * Validates every option and resolves the backend settings. A bad option is a programming error:
+ * a `TypeError` (or `RangeError`) naming it, before anything is probed, written or logged.
+ */
 function settingsFrom(options: CreatePersistenceOptions): BackendSettings {
+  checkChoice('backend', options.backend, BACKEND_NAMES);
+  const scope = checkChoice('dataProtectionScope', options.dataProtectionScope, [
+    'CurrentUser',
+    'LocalMachine',
+  ] as const);
   const appName = options.appName ?? 'msal-persist';
-  if (options.cachePath === '') throw new TypeError('cachePath must be a file path, got an empty string');
-  const cachePath = options.cachePath ?? join(defaultCacheDirectory(appName), 'msal.cache');
+  // Validates appName even when cachePath is given: it still names the Secret Service item.
+  const defaultDirectory = defaultCacheDirectory(appName);
+  if (
+    options.cachePath !== undefined &&
+    (typeof options.cachePath !== 'string' || options.cachePath === '' || options.cachePath.includes('\0'))
+  ) {
+    throw new TypeError(
+      `cachePath must be a file path without NUL characters, got ${JSON.stringify(options.cachePath)}.`,
+    );
+  }
   return {
-    cachePath,
-    serviceName: options.serviceName ?? appName,
-    accountName: options.accountName ?? 'MSALCache',
-    dataProtectionScope: options.dataProtectionScope ?? 'CurrentUser',
+    cachePath: options.cachePath ?? join(defaultDirectory, 'msal.cache'),
+    serviceName: checkText('serviceName', options.serviceName ?? appName),
+    accountName: checkText('accountName', options.accountName ?? 'MSALCache'),
+    dataProtectionScope: scope ?? 'CurrentUser',
     ...(options.entropy === undefined ? {} : { entropy: options.entropy }),
-    lockStaleMs: options.lockStaleMs ?? 30_000,
+    ...(options.lockStaleMs === undefined
+      ? {}
+      : { lockStaleMs: checkNumberOption('lockStaleMs', options.lockStaleMs, 0, { min: 1_000, max: MAX_MS }) }),
   };
+}
+
+/**
+ * The cause of a failed probe as the user should see it: the plain backend name, and no trace of
+ * the probe's own item or file (its random suffix). The error the probe's persistence threw
+ * names that item, so its own cause is kept instead (the library's error, the errno).
+ */
+function probeFailure(error: unknown, backend: BackendName, suffix: string): PersistenceError {
+  const typed = isPersistenceError(error)
+    ? error
+    : new PersistenceError('NotAvailable', `The ${backend} backend failed its probe; see the cause.`, {
+        backend,
+        cause: error,
+      });
+  const message = typed.message.replace(`[${typed.backend}] `, '').replaceAll(suffix, '');
+  return new PersistenceError(typed.code, message, { backend, cause: typed.cause ?? typed });
 }
 
 /** Save, load, compare and delete a random value in a probe location of the same backend. */
 async function probe(backend: BackendName, settings: BackendSettings, fallback = false): Promise<void> {
   const suffix = probeSuffix();
-  const { persistence } = await loadBackend(backend, { ...settings, probe: suffix }, { fallback });
-  const value = randomBytes(32);
-  let back: Uint8Array | null;
   try {
-    await persistence.save(value);
-    back = await persistence.load();
-  } finally {
-    await persistence.delete().catch(() => undefined);
-    // Keychain and Secret Service probes leave their change-signal file there.
-    await rm(`${settings.cachePath}${suffix}`, { force: true }).catch(() => undefined);
-  }
-  if (!back || Buffer.compare(Buffer.from(back), value) !== 0) {
-    throw new PersistenceError('Io', 'The probe read back different bytes than it wrote.', {
-      backend: persistence.name,
-    });
+    const { persistence } = await loadBackend(backend, { ...settings, probe: suffix }, { fallback });
+    const value = randomBytes(32);
+    let back: Uint8Array | null;
+    try {
+      await persistence.save(value);
+      back = await persistence.load();
+    } finally {
+      await persistence.delete().catch(() => undefined);
+      // Keychain and Secret Service probes leave their change-signal file there.
+      await rm(`${settings.cachePath}${suffix}`, { force: true }).catch(() => undefined);
+    }
+    if (!back || Buffer.compare(Buffer.from(back), value) !== 0) {
+      throw new PersistenceError('Io', 'The probe read back different bytes than it wrote.', { backend });
+    }
+  } catch (error) {
+    throw probeFailure(error, backend, suffix);
   }
 }
 
-function asPersistenceError(error: unknown, backend: BackendName): PersistenceError {
-  if (isPersistenceError(error)) return error;
-  return new PersistenceError('NotAvailable', `The ${backend} backend failed its probe; see the cause.`, {
-    backend,
-    cause: error,
-  });
+/** The first sentence of an error's message: the cause in one clause, for a one-line log. */
+function clause(error: PersistenceError): string {
+  const message = error.message.replace(`[${error.backend}] `, '');
+  const end = message.search(/\.(\s|$)/);
+  return end < 0 ? message : message.slice(0, end);
 }
+
+const LOGGED = Symbol.for('msal-persist.fallback-logged');
+
+/** The messages already logged by any copy of this module in this process (ESM and CJS builds). */
+function loggedMessages(): Set<string> {
+  const registry = globalThis as { [LOGGED]?: Set<string> };
+  registry[LOGGED] ??= new Set<string>();
+  return registry[LOGGED];
+}
+
+/** Logs a fallback message once per process (across module copies), however often a plugin is created. */
+function logOnce(logger: Logger, level: 'info' | 'warn', message: string): void {
+  const logged = loggedMessages();
+  if (logged.has(message)) return;
+  logged.add(message);
+  logger[level]?.(message);
+}
+
+interface Failure {
+  backend: BackendName;
+  error: PersistenceError;
+}
+
+const summary = (failures: Failure[]) =>
+  failures.map(({ backend, error }) => `${backend}: ${clause(error)}`).join('; ');
 
 /**
- * Picks the encrypted backend for this OS (DPAPI on Windows, Keychain on macOS, Secret Service on
- * Linux), proves it works with a save/load/delete probe, and falls back to a plaintext file only
- * when `allowPlaintextFallback` is set. Loads only the backend it uses.
+ * Picks the encrypted backend for this OS and proves it works with a save/load/delete probe:
+ * DPAPI on Windows, Keychain on macOS, and on Linux the Secret Service, else the kernel keyring.
+ * Falls back to a plaintext file only when `allowPlaintextFallback` is set. Loads only the
+ * backends it tries.
  *
  * @example
  * ```ts
@@ -128,59 +211,86 @@ function asPersistenceError(error: unknown, backend: BackendName): PersistenceEr
 export async function createPersistence(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
   const settings = settingsFrom(options);
   const logger = options.logger ?? consoleLogger;
-  const wanted = options.backend ?? backendFor(process.platform);
+  const candidates = options.backend ? [options.backend] : encryptedBackendsFor(process.platform);
 
-  let failure: PersistenceError;
-  if (wanted === undefined) {
-    failure = new PersistenceError(
+  const failures: Failure[] = [];
+  for (const backend of candidates) {
+    try {
+      await probe(backend, settings);
+    } catch (error) {
+      failures.push({ backend, error: error as PersistenceError });
+      continue;
+    }
+    const { persistence, lock } = await loadBackend(backend, settings);
+    const cachePath = storagePath(backend, settings.cachePath);
+    const [first] = failures;
+    if (first) {
+      // Expected where no Secret Service runs (SSH, containers): say it quietly. A store that is
+      // there but refused (locked, frozen) deserves a warning.
+      const quiet = failures.every(({ error }) => error.code === 'NotAvailable');
+      logOnce(
+        logger,
+        quiet ? 'info' : 'warn',
+        `using the ${backend} backend (encrypted, ${cachePath}) because ${summary(failures)}.`,
+      );
+    }
+    return {
+      persistence,
+      lock,
+      backend,
+      isEncrypted: persistence.isEncrypted,
+      cachePath,
+      ...(first ? { fallbackReason: first.error } : {}),
+    };
+  }
+
+  const [first] = failures;
+  const failure =
+    first?.error ??
+    new PersistenceError(
       'NotAvailable',
       `No encrypted token cache backend exists for ${process.platform}. Pass allowPlaintextFallback: true to use a plaintext file.`,
       { backend: 'msal-plugin' },
     );
-  } else {
-    try {
-      await probe(wanted, settings);
-      const { persistence, lock } = await loadBackend(wanted, settings);
-      return {
-        persistence,
-        lock,
-        backend: wanted,
-        isEncrypted: persistence.isEncrypted,
-        cachePath: settings.cachePath,
-      };
-    } catch (error) {
-      failure = asPersistenceError(error, wanted);
-    }
+  const forcedFile = options.backend === 'file';
+  if (!options.allowPlaintextFallback || forcedFile) {
+    const reason =
+      failures.length > 1 ? `No encrypted token cache works here (${summary(failures)}).` : clauseless(failure);
+    const advice = forcedFile
+      ? ''
+      : ` ${remedy(first?.backend)} Or pass allowPlaintextFallback: true to accept an unencrypted cache.`;
+    throw new PersistenceError(failure.code, `${reason}${advice}`, {
+      backend: first?.backend ?? failure.backend,
+      cause:
+        failures.length > 1
+          ? new AggregateError(
+              failures.map(({ error }) => error),
+              'every encrypted backend failed',
+            )
+          : failure,
+    });
   }
-
-  // The wrapped error gets its own "[backend] " prefix; don't repeat the cause's.
-  const reason = failure.message.replace(`[${failure.backend}] `, '');
-  if (!options.allowPlaintextFallback || wanted === 'file') {
-    throw new PersistenceError(
-      failure.code,
-      `${reason}${wanted === 'file' ? '' : ` ${remedy(wanted)} Or pass allowPlaintextFallback: true to accept an unencrypted cache.`}`,
-      { backend: failure.backend, cause: failure },
-    );
-  }
-  logger.warn?.(
-    `the encrypted token cache is not available (${failure.backend}: ${reason}); using the PLAINTEXT file ${plaintextFallbackPath(settings.cachePath)} (mode 0600) because allowPlaintextFallback is set.`,
+  const fallbackPath = storagePath('file', settings.cachePath, { fallback: true });
+  logOnce(
+    logger,
+    'warn',
+    `the encrypted token cache is not available (${first ? summary(failures) : clause(failure)}); using the PLAINTEXT file ${fallbackPath} (mode 0600) because allowPlaintextFallback is set.`,
   );
   await probe('file', settings, true);
   const { persistence, lock } = await loadBackend('file', settings, { fallback: true });
-  return {
-    persistence,
-    lock,
-    backend: 'file',
-    isEncrypted: false,
-    cachePath: plaintextFallbackPath(settings.cachePath),
-    fallbackReason: failure,
-  };
+  return { persistence, lock, backend: 'file', isEncrypted: false, cachePath: fallbackPath, fallbackReason: failure };
+}
+
+/** A failure's whole message without its `[backend] ` prefix (the thrown error adds its own). */
+function clauseless(error: PersistenceError): string {
+  return error.message.replace(`[${error.backend}] `, '');
 }
 
 function remedy(backend: BackendName | undefined): string {
   switch (backend) {
     case 'libsecret':
-      return 'On Linux the cache needs a running Secret Service on the session D-Bus: install and unlock one (e.g. `apt-get install gnome-keyring`, or KWallet), and run inside a desktop or `dbus-run-session` session.';
+    case 'kernel-keyring':
+      return 'On Linux the cache needs a Secret Service on the session D-Bus (a desktop session, or `dbus-run-session` with gnome-keyring unlocked), or a kernel that allows the keyring syscalls (containers: a seccomp profile allowing add_key and keyctl).';
     case 'keychain':
       return 'On macOS the cache needs an unlocked login keychain: unlock it, or allow this app access when asked.';
     case 'dpapi':

@@ -17,7 +17,7 @@ export function defaultCacheDirectory(
   env: NodeJS.ProcessEnv = process.env,
   home: string = homedir(),
 ): string {
-  if (!appName || /[\\/]/.test(appName) || appName === '.' || appName === '..') {
+  if (typeof appName !== 'string' || !appName || /[\\/\0]/.test(appName) || appName === '.' || appName === '..') {
     throw new TypeError(`appName must be a plain directory name, got ${JSON.stringify(appName)}`);
   }
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), appName);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendFor } from './backends.js';
+import { backendFor, encryptedBackendsFor } from './backends.js';
 import { defaultCacheDirectory } from './default-paths.js';
 
 describe('defaults', () => {
@@ -8,6 +8,11 @@ describe('defaults', () => {
     expect(backendFor('darwin')).toBe('keychain');
     expect(backendFor('linux')).toBe('libsecret');
     expect(backendFor('freebsd')).toBeUndefined();
+  });
+
+  it('on Linux tries the Secret Service, then the kernel keyring', () => {
+    expect(encryptedBackendsFor('linux')).toEqual(['libsecret', 'kernel-keyring']);
+    expect(encryptedBackendsFor('freebsd')).toEqual([]);
   });
 
   it('puts the cache in the per-user cache directory of each OS', () => {
@@ -19,8 +24,9 @@ describe('defaults', () => {
     );
   });
 
-  it('rejects an appName that is a path', () => {
+  it('rejects an appName that is a path or holds a NUL', () => {
     expect(() => defaultCacheDirectory('../evil', 'linux', {}, '/home/u')).toThrow(TypeError);
+    expect(() => defaultCacheDirectory('a\0b', 'linux', {}, '/home/u')).toThrow(TypeError);
     expect(() => defaultCacheDirectory('', 'linux', {}, '/home/u')).toThrow(TypeError);
   });
 });

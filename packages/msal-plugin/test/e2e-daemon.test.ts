@@ -1,36 +1,39 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPersistence } from '../src/index.js';
-import { runClient, scratch } from './run-client.js';
+import { encryptedTarget, runClient, scratch } from './run-client.js';
 
-const requireEncrypted = process.platform !== 'linux' || process.env.MSAL_PERSIST_REQUIRE_SECRET_SERVICE === '1';
+const target = encryptedTarget('msal-plugin daemon e2e');
 const spaces: Array<ReturnType<typeof scratch>> = [];
 function daemonEnv(label: string) {
   const space = scratch(label);
   spaces.push(space);
-  return { ...space.env, ...(requireEncrypted ? {} : { ALLOW_PLAINTEXT: '1' }) };
+  return { ...space.env, ...target.env };
 }
 
 afterAll(async () => {
   for (const space of spaces) {
-    const { persistence } = await createPersistence({
-      cachePath: space.env.CACHE_PATH,
-      accountName: space.env.ACCOUNT_NAME,
-      serviceName: space.env.SERVICE_NAME,
-      allowPlaintextFallback: !requireEncrypted,
-      logger: {},
-    });
-    await persistence.delete();
-    space.cleanup();
+    try {
+      const { persistence } = await createPersistence({
+        cachePath: space.env.CACHE_PATH,
+        accountName: space.env.ACCOUNT_NAME,
+        serviceName: space.env.SERVICE_NAME,
+        backend: target.backend,
+        logger: {},
+      });
+      await persistence.delete();
+    } finally {
+      space.cleanup();
+    }
   }
 });
 
 describe('confidential client (daemon) across processes', () => {
-  it('first run acquires every scope, the second run is served from the cache with zero network calls', async () => {
+  it(`first run acquires every scope on ${target.backend}, the second run is served from the cache with zero network calls`, async () => {
     const env = daemonEnv('daemon');
     const scopes = Array.from({ length: 6 }, (_, i) => `api://resource-${i}/.default`);
     const first = await runClient(['daemon', ...scopes], env);
     expect(first.calls.token.client_credentials).toBe(scopes.length);
-    if (requireEncrypted) expect(first.encrypted).toBe(true);
+    expect(first).toMatchObject({ backend: target.backend, encrypted: true });
 
     const second = await runClient(['daemon', ...scopes], env);
     expect(second.calls.total).toBe(0);

@@ -1,34 +1,37 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPersistence } from '../src/index.js';
-import { runClient, scratch } from './run-client.js';
+import { encryptedTarget, runClient, scratch } from './run-client.js';
 
-// Real processes, real msal-node, the real OS backend (the Secret Service on Linux under
-// `pnpm test`), offline against the fake token endpoint.
-const requireEncrypted = process.platform !== 'linux' || process.env.MSAL_PERSIST_REQUIRE_SECRET_SERVICE === '1';
+// Real processes, real msal-node, the real OS backend (the Secret Service on Linux), offline
+// against the fake token endpoint.
+const target = encryptedTarget('msal-plugin public client e2e');
 const space = scratch('public');
-const env = { ...space.env, ...(requireEncrypted ? {} : { ALLOW_PLAINTEXT: '1' }) };
+const env = { ...space.env, ...target.env };
 
 afterAll(async () => {
-  const { persistence } = await createPersistence({
-    cachePath: env.CACHE_PATH,
-    accountName: env.ACCOUNT_NAME,
-    serviceName: env.SERVICE_NAME,
-    allowPlaintextFallback: !requireEncrypted,
-    logger: {},
-  });
-  await persistence.delete();
-  space.cleanup();
+  try {
+    const { persistence } = await createPersistence({
+      cachePath: env.CACHE_PATH,
+      accountName: env.ACCOUNT_NAME,
+      serviceName: env.SERVICE_NAME,
+      backend: target.backend,
+      logger: {},
+    });
+    await persistence.delete();
+  } finally {
+    space.cleanup();
+  }
 });
 
 describe('public client across processes', () => {
   let signedInToken: string | undefined;
 
-  it('signs in with device code in one process, on the encrypted backend', async () => {
+  it(`signs in with device code in one process, on the encrypted backend (${target.backend})`, async () => {
     const first = await runClient(['public', 'sign-in'], env);
     expect(first.calls.token.device_code).toBe(1);
     expect(first.accounts).toEqual(['ada@contoso.test']);
-    if (requireEncrypted) expect(first.encrypted).toBe(true);
-    if (process.platform === 'linux' && requireEncrypted) expect(first.backend).toBe('libsecret');
+    expect(first.backend).toBe(target.backend);
+    expect(first.encrypted).toBe(true);
     signedInToken = first.accessToken;
   });
 

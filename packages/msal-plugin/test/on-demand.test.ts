@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { secretServiceTestMode } from '@msal-persist/persistence-libsecret/testing';
 import { describe, expect, it } from 'vitest';
-import { scratch } from './run-client.js';
+import { noSecretService, scratch } from './run-client.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -36,12 +37,28 @@ function importsOf(env: Record<string, string>): Promise<string[]> {
   });
 }
 
-describe('backends load on demand', () => {
-  it.runIf(process.platform === 'linux')('on Linux the DPAPI and Keychain packages are never imported', async () => {
-    const space = scratch('on-demand');
+describe.runIf(process.platform === 'linux')('backends load on demand', () => {
+  it.runIf(secretServiceTestMode().run)(
+    'on Linux with a Secret Service: libsecret only; DPAPI, Keychain and kernel keyring are never imported',
+    async () => {
+      const space = scratch('on-demand');
+      try {
+        const imported = await importsOf(space.env);
+        expect(imported).toContain('@msal-persist/persistence-libsecret');
+        expect(imported).not.toContain('@msal-persist/persistence-kernel-keyring');
+        expect(imported).not.toContain('@msal-persist/persistence-dpapi');
+        expect(imported).not.toContain('@msal-persist/persistence-keychain');
+      } finally {
+        space.cleanup();
+      }
+    },
+  );
+
+  it('on Linux without a Secret Service: the kernel keyring too, never DPAPI or Keychain', async () => {
+    const space = scratch('on-demand-kernel');
     try {
-      const imported = await importsOf(space.env);
-      expect(imported).toContain('@msal-persist/persistence-libsecret');
+      const imported = await importsOf({ ...space.env, ...noSecretService });
+      expect(imported).toContain('@msal-persist/persistence-kernel-keyring');
       expect(imported).not.toContain('@msal-persist/persistence-dpapi');
       expect(imported).not.toContain('@msal-persist/persistence-keychain');
     } finally {

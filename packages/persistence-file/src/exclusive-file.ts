@@ -14,7 +14,8 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
  *
  * Synchronous inside: a few metadata calls on a file of a few bytes, on the path every lock
  * handoff waits for. Through the thread pool each would cost a round trip (~40 µs here, more
- * under load) instead of a few µs.
+ * under load) instead of a few µs. None of them can block: they create or link new names, and
+ * never open an existing file (which could be a FIFO).
  */
 export function createExclusive(path: string, content: string): bigint {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -60,24 +61,14 @@ export function inodeOf(path: string): bigint | undefined {
 
 /**
  * Removes `path` if it is still the file with inode `ino`; never removes a lock someone else took
- * after breaking ours. Resolves with whether it removed it.
+ * after breaking ours. Returns whether it removed it. Synchronous: also used by exit handlers.
  */
-export async function removeIfOwned(path: string, ino: bigint): Promise<boolean> {
-  if (inodeOf(path) !== ino) return false;
+export function removeIfOwned(path: string, ino: bigint | undefined): boolean {
+  if (ino === undefined || inodeOf(path) !== ino) return false;
   try {
     unlinkSync(path);
   } catch {
     // Already gone.
   }
   return true;
-}
-
-/** Synchronous {@link removeIfOwned}, for exit and signal handlers. */
-export function removeIfOwnedSync(path: string, ino: bigint): void {
-  if (inodeOf(path) !== ino) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone: nothing to clean.
-  }
 }

@@ -1,6 +1,7 @@
-import { PersistenceError, type PersistenceErrorCode } from '@msal-persist/core';
+import { isPersistenceError, PersistenceError, type PersistenceErrorCode } from '@msal-persist/core';
 
-function errnoOf(error: unknown): { code: string | undefined; path: string | undefined } {
+/** The `code` and `path` of a Node system error, when present. */
+export function errnoOf(error: unknown): { code: string | undefined; path: string | undefined } {
   if (typeof error !== 'object' || error === null) return { code: undefined, path: undefined };
   const { code, path } = error as { code?: unknown; path?: unknown };
   return { code: typeof code === 'string' ? code : undefined, path: typeof path === 'string' ? path : undefined };
@@ -9,17 +10,18 @@ function errnoOf(error: unknown): { code: string | undefined; path: string | und
 /**
  * Maps a Node file-system error to a {@link PersistenceError} whose message says what to do.
  * `EACCES`/`EPERM` → `AccessDenied`, `ENOSPC`/`EDQUOT` → `NoSpace`, `EROFS` → `ReadOnly`,
- * anything else → `Io`. A `PersistenceError` passes through unchanged.
+ * anything else → `Io`. A `PersistenceError` passes through unchanged. The message names `where`
+ * when given (say, the folder a temp file could not be created in), else the error's own path.
  *
  * @example
  * ```ts
  * try { await fs.readFile(path); } catch (e) { throw toFileError(e, `file:${path}`, 'read the token cache'); }
  * ```
  */
-export function toFileError(error: unknown, backend: string, action: string): PersistenceError {
-  if (error instanceof PersistenceError) return error;
-  const { code, path } = errnoOf(error);
-  const where = path ?? backend.replace(/^file:/, '');
+export function toFileError(error: unknown, backend: string, action: string, where?: string): PersistenceError {
+  if (isPersistenceError(error)) return error;
+  const { code, path: errorPath } = errnoOf(error);
+  const path = where ?? errorPath ?? backend.replace(/^file:/, '');
   const fail = (errorCode: PersistenceErrorCode, advice: string) =>
     new PersistenceError(errorCode, `Could not ${action}: ${advice}`, { backend, cause: error });
   switch (code) {
@@ -27,34 +29,41 @@ export function toFileError(error: unknown, backend: string, action: string): Pe
     case 'EPERM':
       return fail(
         'AccessDenied',
-        `permission denied on ${where}. Make the file and its folder readable and writable by this user (chmod u+rw, u+rwx on folders), or choose another cache location.`,
+        `permission denied on ${path}. Make the file and its folder readable and writable by this user (chmod u+rw, u+rwx on folders), or choose another cache location.`,
       );
     case 'ENOSPC':
     case 'EDQUOT':
       return fail(
         'NoSpace',
-        `no space left on the device (or quota exceeded) at ${where}. Free some space; the previous cache content is intact.`,
+        `no space left on the device (or quota exceeded) at ${path}. Free some space; the previous cache content is intact.`,
       );
     case 'EROFS':
-      return fail('ReadOnly', `${where} is on a read-only file system. Choose a cache location on a writable disk.`);
+      return fail('ReadOnly', `${path} is on a read-only file system. Choose a cache location on a writable disk.`);
     case 'EISDIR':
       return fail(
         'Io',
-        `${where} is a directory, not a file. Remove or rename that directory, or choose another cache path.`,
+        `${path} is a directory, not a file. Remove or rename that directory, or choose another cache path.`,
       );
     case 'ENOENT':
     case 'ENOTDIR':
       return fail(
         'Io',
-        `a folder on the path ${where} is missing or is not a folder. Check that the cache path's parents are folders this user can create.`,
+        `a folder on the path ${path} is missing or is not a folder. Check that the cache path's parents are folders this user can create.`,
       );
     case 'EMFILE':
     case 'ENFILE':
       return fail('Io', 'too many open files in this process or system. Close unused files, then retry.');
+    case 'ENOTREGULAR':
+      return fail(
+        'Io',
+        `${error instanceof Error ? error.message : `${path} is not a regular file`}. Remove it, or choose another path.`,
+      );
+    case 'ELOOP':
+      return fail('Io', `${path} is a symbolic link loop. Remove it, or choose another path.`);
     case 'EBUSY':
     case 'ETXTBSY':
-      return fail('Io', `${where} is busy (held open by another program). Retry, or close that program.`);
+      return fail('Io', `${path} is busy (held open by another program). Retry, or close that program.`);
     default:
-      return fail('Io', `an I/O error occurred on ${where}${code ? ` (${code})` : ''}; see the cause.`);
+      return fail('Io', `an I/O error occurred on ${path}${code ? ` (${code})` : ''}; see the cause.`);
   }
 }

@@ -1,24 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { type BigIntStats, promises as fsp, linkSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  type BigIntStats,
+  promises as fsp,
+  linkSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { delay, type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
+import {
+  checkNumberOption,
+  delay,
+  type Lock,
+  type LockAcquireOptions,
+  type LockHandle,
+  PersistenceError,
+} from '@msal-persist/core';
 import { createExclusive, inodeOf, removeIfOwned } from './exclusive-file.js';
-import { toFileError } from './file-errors.js';
+import { errnoOf, toFileError } from './file-errors.js';
 import { isHeldHere, trackHeldLock } from './held-locks.js';
-import { isProcessAlive, type LockOwner, readLockOwner } from './lock-owner.js';
+import { currentLockNamespace } from './lock-namespace.js';
+import { formatLockContent, isProcessAlive, type LockOwner, readLockOwner } from './lock-owner.js';
+import { resolvePath } from './resolve-path.js';
 
 /**
  * Options for {@link FileLock}.
  *
  * @example
  * ```ts
- * const options: FileLockOptions = { staleMs: 60_000, timeoutMs: 5_000 };
+ * const options: FileLockOptions = { staleMs: 10_000, timeoutMs: 15_000 };
  * ```
  */
 export interface FileLockOptions {
   /**
-   * A lock not refreshed for this long is broken. A live holder refreshes its lock every
-   * `staleMs / 3`, so only a frozen or foreign holder gets there. Default 30 000.
+   * A lock seen unchanged for this long is broken. A live holder refreshes its lock every
+   * `staleMs / 3`, so only a frozen, crashed or foreign holder gets there. Default 10 000 (less
+   * than the default timeout, so a lock left by a crash never fails the first writes); at least 1 000.
    */
   staleMs?: number;
   /** Default for `acquire()` when it is given no `timeoutMs`. Default 15 000. */
@@ -27,28 +46,56 @@ export interface FileLockOptions {
   pollMinMs?: number;
   /** Longest poll delay; delays grow from `pollMinMs` to this, each jittered. Default 50. */
   pollMaxMs?: number;
+  /**
+   * Identity of the host and pid namespace this process runs in, written into the lock so that
+   * only writers in the same namespace trust its pid. Default: hostname, boot id and pid namespace.
+   * Override only when those cannot tell your hosts apart (or in tests).
+   */
+  namespace?: string;
 }
 
-/** What this process writes into its lock files, in the Python/Go extensions' format. */
-const OWNER_LINE = `${process.pid} ${process.argv[1] ?? process.argv0}`;
-
-function describeOwner(owner: LockOwner | undefined): string {
-  if (!owner) return 'a writer that has just released it';
-  if (owner.pid === undefined) return 'a writer that has just created it';
-  return `process ${owner.pid}${owner.program ? ` (${owner.program})` : ''}`;
+/**
+ * What {@link FileLock.inspect} found at the lock path.
+ *
+ * @example
+ * ```ts
+ * const state: FileLockState = await new FileLock(lockPath).inspect();
+ * if (state.state === 'held') console.log(`held by ${state.pid} ${state.sameNamespace ? 'here' : 'elsewhere'}`);
+ * ```
+ */
+export interface FileLockState {
+  /** `free`: no lock file; `held`: a holder owns it; `stale`: the next writer will break it. */
+  state: 'free' | 'held' | 'stale';
+  /** The holder's pid, when the file names one. */
+  pid?: number;
+  /** The holder's program, as written on the lock's first line. */
+  program?: string;
+  /** Whether the pid belongs to this host and pid namespace (`undefined`: a foreign-format lock). */
+  sameNamespace?: boolean;
+  /** Milliseconds since the holder last refreshed the lock (0 when its time is ahead of ours). */
+  ageMs?: number;
+  /** What the lock is, in words. */
+  description?: string;
 }
 
-function errnoCode(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
+/** When this process started: a lock naming our pid and our namespace that is older was left by a predecessor. */
+const PROCESS_START_MS = Date.now() - process.uptime() * 1000;
+
+/** How the break of a stale lock went. */
+type BreakOutcome = { done: true } | { done: false; blockedBy?: string };
 
 /**
  * A cross-process lock on `<cache>.lockfile`, compatible with the other MSAL extensions: the file
  * is created exclusively and starts with the holder's pid. Waiters poll with short, growing,
- * jittered delays. A lock whose holder died (same host, pid gone) is broken at once; one not
- * refreshed for `staleMs` is broken too; a single breaker at a time (guarded by `<lock>.STALE`)
- * re-checks the inode, so two waiters never both take over a stale lock. Held locks are removed
- * on release, on exit and on SIGINT/SIGTERM/SIGHUP.
+ * jittered delays, and check their deadline on every path.
+ *
+ * Who may break a lock: one naming a dead pid of this host and pid namespace, at once; one naming
+ * our own pid that was written before this process started (a predecessor that had our pid), at
+ * once; anything else — a live holder, a lock from another host or container, an empty or
+ * unrecognised file — only once seen unchanged for `staleMs` (a live holder refreshes it). A
+ * single breaker at a time (guarded by `<lock>.STALE`) re-checks the inode, so two waiters never
+ * both take over a stale lock. Held locks are removed on release, on exit and on
+ * SIGINT/SIGTERM/SIGHUP.
  *
  * @example
  * ```ts
@@ -58,7 +105,7 @@ function errnoCode(error: unknown): unknown {
  * ```
  */
 export class FileLock implements Lock {
-  /** Path of the lock file. */
+  /** Absolute path of the lock file. */
   readonly path: string;
   /** Name used in errors. */
   readonly name: string;
@@ -66,75 +113,109 @@ export class FileLock implements Lock {
   private readonly timeoutMs: number;
   private readonly pollMinMs: number;
   private readonly pollMaxMs: number;
+  private readonly namespace: string;
+  /** The lock file last seen, and since when it has not changed: age for locks whose clock we cannot trust. */
+  private observed: { ino: bigint; mtimeMs: number; since: number } | undefined;
 
   constructor(lockPath: string, options: FileLockOptions = {}) {
-    this.path = lockPath;
-    this.name = `filelock:${lockPath}`;
-    this.staleMs = options.staleMs ?? 30_000;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.pollMinMs = Math.max(1, options.pollMinMs ?? 2);
-    this.pollMaxMs = Math.max(this.pollMinMs, options.pollMaxMs ?? 50);
+    this.path = resolvePath(lockPath, 'lockPath');
+    this.name = `filelock:${this.path}`;
+    this.staleMs = checkNumberOption('staleMs', options.staleMs, 10_000, { min: 1_000 });
+    this.timeoutMs = checkNumberOption('timeoutMs', options.timeoutMs, 15_000, { min: 0 });
+    this.pollMinMs = checkNumberOption('pollMinMs', options.pollMinMs, 2, { min: 1 });
+    this.pollMaxMs = checkNumberOption('pollMaxMs', options.pollMaxMs, Math.max(50, this.pollMinMs), {
+      min: this.pollMinMs,
+    });
+    if (options.namespace !== undefined && !/^[\w.:/-]+$/.test(options.namespace)) {
+      throw new TypeError(
+        `namespace must be letters, digits and . : / _ - only, got ${JSON.stringify(options.namespace)}.`,
+      );
+    }
+    this.namespace = options.namespace ?? currentLockNamespace();
   }
 
   async acquire(options: LockAcquireOptions = {}): Promise<LockHandle> {
     const { signal } = options;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = checkNumberOption('timeoutMs', options.timeoutMs, this.timeoutMs, { min: 0 });
     if (signal?.aborted) throw this.aborted(signal.reason);
     const deadline = Date.now() + timeoutMs;
-    return this.poll(deadline, timeoutMs, signal);
-  }
-
-  private async poll(deadline: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<LockHandle> {
-    let delay = this.pollMinMs;
+    let delayMs = this.pollMinMs;
     let attempted = false;
     let known: LockOwner | undefined;
-    for (;;) {
+    let blockedBy: string | undefined;
+    for (let round = 0; ; round++) {
       // The signal may have fired during file I/O, when no sleep was listening.
       if (signal?.aborted) throw this.aborted(signal.reason);
+      if (round > 0 && Date.now() >= deadline) throw this.timedOut(timeoutMs, known, blockedBy);
       // Look before creating: while someone holds the lock, a poll costs one stat (and one read
       // per new holder) instead of a temp file, a link attempt and an unlink in the cache folder.
-      let owner = attempted ? await this.peekOwner(known) : undefined;
-      known = owner;
+      let owner = attempted ? this.peekOwner(known) : undefined;
       if (owner === undefined) {
         attempted = true;
         const handle = this.tryCreate();
         if (handle) return handle;
-        owner = await this.readOwner();
-        if (owner === undefined) continue;
+        owner = this.readOwner();
       }
-      if (this.isBreakable(owner)) {
-        await this.breakLock(owner);
-        continue;
+      known = owner;
+      if (owner !== undefined && this.isBreakable(owner)) {
+        const outcome = this.breakLock(owner);
+        if (outcome.done) {
+          // Progress: try again at once, but let timers and I/O run between rounds.
+          blockedBy = undefined;
+          delayMs = this.pollMinMs;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
+        blockedBy = outcome.blockedBy;
       }
+      if (owner === undefined) continue;
       const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new PersistenceError(
-          'LockTimeout',
-          `Timed out after ${timeoutMs} ms waiting for the lock ${this.path}, held by ${describeOwner(owner)}. ` +
-            'If that process is stuck, end it (a lock left by a dead process is removed automatically), then retry.',
-          { backend: this.name },
-        );
-      }
+      if (left <= 0) throw this.timedOut(timeoutMs, owner, blockedBy);
       // Polls, jittered and growing, and no file-system watch: a watch wakes every waiter at each
       // handoff, and that herd cut throughput by a third with 16 writers on 2 cores, also when
       // watching only the lock file (measured with `pnpm bench`). Short holds are caught by the early short
       // polls; long queues poll at most every `pollMaxMs`.
-      await this.sleep(Math.min(left, delay * (0.5 + Math.random() * 0.5)), signal);
-      delay = Math.min(this.pollMaxMs, delay * 1.5);
+      await delay(Math.min(left, delayMs * (0.5 + Math.random() * 0.5)), signal, (reason) => this.aborted(reason));
+      delayMs = Math.min(this.pollMaxMs, delayMs * 1.5);
     }
   }
 
   /**
+   * What is at the lock path now, for diagnostics (`msal-persist inspect`): free, held (by whom,
+   * here or elsewhere) or stale. Never changes anything.
+   *
+   * @example
+   * ```ts
+   * const { state, pid } = await new FileLock(`${cachePath}.lockfile`).inspect();
+   * ```
+   */
+  async inspect(): Promise<FileLockState> {
+    const owner = this.readOwner();
+    if (!owner) return { state: 'free' };
+    const now = Date.now();
+    return {
+      state: this.isBreakable(owner) ? 'stale' : 'held',
+      ...(owner.pid === undefined ? {} : { pid: owner.pid }),
+      ...(owner.program ? { program: owner.program } : {}),
+      ...(owner.namespace === undefined ? {} : { sameNamespace: owner.namespace === this.namespace }),
+      ageMs: Math.max(0, now - owner.mtimeMs),
+      description: this.describe(owner),
+    };
+  }
+
+  /**
    * The new lock's handle, or `undefined` when someone else holds it. Synchronous from create to
-   * registration, so no other acquirer in this process can see our pid on a lock not yet marked
-   * as held here (and take it for a dead predecessor's).
+   * registration, so no other acquirer in this realm can see our holder token on a lock not yet
+   * marked as held here.
    */
   private tryCreate(): LockHandle | undefined {
+    const holder = randomBytes(8).toString('hex');
+    const content = formatLockContent(process.pid, process.argv[1] ?? process.argv0, holder, this.namespace);
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.handle(createExclusive(this.path, OWNER_LINE));
+        return this.handle(createExclusive(this.path, content), holder);
       } catch (error) {
-        const code = errnoCode(error);
+        const { code } = errnoOf(error);
         if (code === 'EEXIST') return undefined;
         if (code === 'ENOENT' && attempt === 0) {
           try {
@@ -144,13 +225,14 @@ export class FileLock implements Lock {
           }
           continue;
         }
-        throw toFileError(error, this.name, `create the lock file ${this.path}`);
+        // The failing file is a temp file of ours: name the folder the user can fix.
+        throw toFileError(error, this.name, `create the lock file ${this.path}`, `the folder ${dirname(this.path)}`);
       }
     }
   }
 
   /** The current owner; re-reads the file only when its inode differs from the one already read. */
-  private async peekOwner(known: LockOwner | undefined): Promise<LockOwner | undefined> {
+  private peekOwner(known: LockOwner | undefined): LockOwner | undefined {
     let stats: BigIntStats | undefined;
     try {
       stats = statSync(this.path, { bigint: true, throwIfNoEntry: false });
@@ -158,27 +240,49 @@ export class FileLock implements Lock {
       throw toFileError(error, this.name, `read the lock file ${this.path}`);
     }
     if (!stats) return undefined;
-    if (known && known.ino === stats.ino && known.pid !== undefined)
-      return { ...known, mtimeMs: Number(stats.mtimeMs) };
+    if (known && known.ino === stats.ino && known.kind === 'owner') return { ...known, mtimeMs: Number(stats.mtimeMs) };
     return this.readOwner();
   }
 
-  private async readOwner(): Promise<LockOwner | undefined> {
+  private readOwner(): LockOwner | undefined {
     try {
-      return await readLockOwner(this.path);
+      return readLockOwner(this.path);
     } catch (error) {
       throw toFileError(error, this.name, `read the lock file ${this.path}`);
     }
   }
 
-  private isBreakable(owner: LockOwner): boolean {
-    if (owner.pid === process.pid) {
-      if (!isHeldHere(this.path, owner.ino)) return true;
-    } else if (owner.pid !== undefined && !isProcessAlive(owner.pid)) {
-      return true;
+  /**
+   * How long the lock has gone without a refresh, as far as we can tell. The file's time counts
+   * only when it comes from our own clock (this host) and is not ahead of it (clock skew, a
+   * restored backup); otherwise only what we watched ourselves: unchanged since we first saw it.
+   */
+  private ageOf(owner: LockOwner): number {
+    const now = Date.now();
+    const seen = this.observed;
+    if (!seen || seen.ino !== owner.ino || seen.mtimeMs !== owner.mtimeMs) {
+      this.observed = { ino: owner.ino, mtimeMs: owner.mtimeMs, since: now };
     }
-    // A live, empty (just created) or foreign-format lock is broken only when nobody refreshed it.
-    return Date.now() - owner.mtimeMs > this.staleMs;
+    const watched = now - (this.observed?.since ?? now);
+    const ourClock = owner.namespace === undefined || owner.namespace === this.namespace;
+    const byFileTime = ourClock && owner.mtimeMs <= now ? now - owner.mtimeMs : 0;
+    return Math.max(watched, byFileTime);
+  }
+
+  private isBreakable(owner: LockOwner): boolean {
+    if (owner.kind === 'owner' && owner.pid !== undefined) {
+      const pidIsOurs = owner.namespace === undefined || owner.namespace === this.namespace;
+      if (pidIsOurs && owner.pid === process.pid) {
+        // A holder in this realm (this or another copy of this module) holds it: wait for its release.
+        if (isHeldHere(this.path, owner.holder)) return false;
+        // Written before we started: a dead predecessor that had our pid (a restarted container's pid 1).
+        // Else another thread of this process holds it, and refreshes it while alive.
+        if (owner.namespace === undefined || owner.mtimeMs < PROCESS_START_MS - 1_000) return true;
+      } else if (pidIsOurs && !isProcessAlive(owner.pid)) {
+        return true;
+      }
+    }
+    return this.ageOf(owner) > this.staleMs;
   }
 
   /**
@@ -186,25 +290,29 @@ export class FileLock implements Lock {
    * `<lock>.STALE`, and move the lock aside under a unique name before deleting it, so a breaker
    * that lost the race can tell (by inode) that it grabbed a fresh lock, and put it back.
    */
-  private async breakLock(judged: LockOwner): Promise<void> {
+  private breakLock(judged: LockOwner): BreakOutcome {
     const breakerPath = `${this.path}.STALE`;
     let breakerIno: bigint | undefined;
     try {
-      breakerIno = createExclusive(breakerPath, OWNER_LINE);
+      breakerIno = createExclusive(
+        breakerPath,
+        formatLockContent(process.pid, 'breaking a stale lock', 'breaker', this.namespace),
+      );
     } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw toFileError(error, this.name, `create ${breakerPath}`);
-      await this.clearDeadBreaker(breakerPath);
-      return;
+      if (errnoOf(error).code !== 'EEXIST') {
+        return { done: false, blockedBy: `${breakerPath} cannot be created (${errnoOf(error).code ?? 'error'})` };
+      }
+      return this.clearBreaker(breakerPath);
     }
     try {
-      const current = await this.readOwner();
-      if (!current || current.ino !== judged.ino || !this.isBreakable(current)) return;
+      const current = this.readOwner();
+      if (!current || current.ino !== judged.ino || !this.isBreakable(current)) return { done: true };
       const aside = `${this.path}.broken-${process.pid}-${randomBytes(4).toString('hex')}`;
       // From here on synchronous, back to back: the windows below are a few µs wide.
       try {
         renameSync(this.path, aside);
       } catch (error) {
-        if (errnoCode(error) === 'ENOENT') return;
+        if (errnoOf(error).code === 'ENOENT') return { done: true };
         throw toFileError(error, this.name, `break the stale lock ${this.path}`);
       }
       if (inodeOf(aside) !== judged.ino) {
@@ -223,32 +331,58 @@ export class FileLock implements Lock {
       } catch {
         // Already gone.
       }
+      return { done: true };
     } finally {
-      await removeIfOwned(breakerPath, breakerIno);
+      removeIfOwned(breakerPath, breakerIno);
     }
   }
 
-  /** A breaker holds `.STALE` for a few file operations; one left by a dead or frozen process is removed. */
-  private async clearDeadBreaker(breakerPath: string): Promise<void> {
-    const breaker = await readLockOwner(breakerPath).catch(() => undefined);
-    if (!breaker) return;
-    const dead = breaker.pid !== undefined && breaker.pid !== process.pid && !isProcessAlive(breaker.pid);
-    if (dead || Date.now() - breaker.mtimeMs > Math.min(this.staleMs, 2_000)) {
-      await removeIfOwned(breakerPath, breaker.ino);
-    } else {
-      await this.sleep(this.pollMinMs, undefined);
+  /**
+   * A breaker holds `.STALE` for a few file operations; one left by a dead or frozen process is
+   * removed. Something we cannot read there (a folder, another user's file) is judged by its age.
+   */
+  private clearBreaker(breakerPath: string): BreakOutcome {
+    let breaker: LockOwner | undefined;
+    try {
+      breaker = readLockOwner(breakerPath);
+    } catch {
+      breaker = undefined;
+    }
+    const stats = statSync(breakerPath, { bigint: true, throwIfNoEntry: false });
+    if (!stats) return { done: true };
+    const ageMs = Date.now() - Number(stats.mtimeMs);
+    const dead =
+      breaker?.pid !== undefined &&
+      breaker.pid !== process.pid &&
+      (breaker.namespace === undefined || breaker.namespace === this.namespace) &&
+      !isProcessAlive(breaker.pid);
+    if (!dead && !(ageMs > Math.min(this.staleMs, 2_000) || ageMs < -this.staleMs)) return { done: false };
+    if (breaker) {
+      removeIfOwned(breakerPath, breaker.ino);
+      return { done: true };
+    }
+    // Not a file we can read: remove it if we can (an empty folder, our own file), else say so.
+    try {
+      if (stats.isDirectory()) rmdirSync(breakerPath);
+      else unlinkSync(breakerPath);
+      return { done: true };
+    } catch (error) {
+      return {
+        done: false,
+        blockedBy: `${breakerPath} is in the way and cannot be removed (${errnoOf(error).code ?? 'error'}); remove it by hand`,
+      };
     }
   }
 
-  private handle(ino: bigint): LockHandle {
-    const untrack = trackHeldLock(this.path, ino);
+  private handle(ino: bigint, holder: string): LockHandle {
+    const untrack = trackHeldLock(this.path, ino, holder);
     const refresh = setInterval(
       () => {
         if (inodeOf(this.path) !== ino) return;
         const now = new Date();
         fsp.utimes(this.path, now, now).catch(() => undefined);
       },
-      Math.max(10, Math.floor(this.staleMs / 3)),
+      Math.floor(this.staleMs / 3),
     );
     refresh.unref();
     let released = false;
@@ -258,13 +392,37 @@ export class FileLock implements Lock {
         released = true;
         clearInterval(refresh);
         untrack();
-        await removeIfOwned(this.path, ino);
+        removeIfOwned(this.path, ino);
       },
     };
   }
 
-  private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return delay(ms, signal, (reason) => this.aborted(reason));
+  private describe(owner: LockOwner | undefined): string {
+    if (!owner) return 'a writer that has just released it';
+    const rule = `it is broken once unchanged for ${this.staleMs} ms`;
+    if (owner.kind === 'empty') {
+      return `an empty lock file (a writer creating it, or one that crashed while creating it; ${rule})`;
+    }
+    if (owner.kind === 'garbage') {
+      const shown = owner.program.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+      return `a lock file that names no process ("${shown}"; ${rule})`;
+    }
+    const who = `process ${owner.pid}${owner.program ? ` (${owner.program})` : ''}`;
+    if (owner.namespace !== undefined && owner.namespace !== this.namespace) {
+      return `${who} on another host or container (${owner.namespace}; ${rule})`;
+    }
+    return who;
+  }
+
+  private timedOut(timeoutMs: number, owner: LockOwner | undefined, blockedBy: string | undefined): PersistenceError {
+    return new PersistenceError(
+      'LockTimeout',
+      `Timed out after ${timeoutMs} ms waiting for the lock ${this.path}, held by ${this.describe(owner)}. ` +
+        (blockedBy
+          ? `It could not be broken: ${blockedBy}.`
+          : 'If that process is stuck, end it (a lock left by a dead process is removed automatically), then retry.'),
+      { backend: this.name },
+    );
   }
 
   private aborted(reason: unknown): PersistenceError {

@@ -1,8 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import { asideName, type BytesCodec, isPersistenceError, type Persistence, PersistenceError } from '@msal-persist/core';
-import { toFileError } from './file-errors.js';
+import { errnoOf, toFileError } from './file-errors.js';
 import { fileStamp } from './file-stamp.js';
-import type { AtomicFileSystem } from './file-system.js';
+import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
+import { fileKind, READ_NONBLOCK } from './regular-file.js';
+import { resolveFilePath } from './resolve-path.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
@@ -23,7 +25,7 @@ export interface FilePersistenceOptions {
   codec?: BytesCodec;
   /** Backend name for messages. Default `file:${path}`. */
   name?: string;
-  /** File-system seam for the atomic write, for tests that inject failures. */
+  /** File-system seam for the atomic write and the stamp, for tests that inject failures or coarse clocks. */
   fs?: AtomicFileSystem;
 }
 
@@ -31,8 +33,9 @@ export interface FilePersistenceOptions {
  * A token cache in one file: atomic saves (temp file, fsync, rename), owner-only permissions on
  * POSIX, and a `stat`-based change stamp. Plaintext unless given an encrypting `codec`.
  *
- * A directory found where the file should be is reported by `load` as `Corrupt`, so the cache
- * plugin carries on with an empty cache and `keepAside` moves the directory out of the way.
+ * The path is made absolute once, at construction, and must not be a folder. Anything but a
+ * regular file found there later (a folder, a FIFO) is reported by `load` as `Corrupt` without
+ * blocking, so the cache plugin carries on with an empty cache; `keepAside` moves only regular files.
  *
  * @example
  * ```ts
@@ -47,38 +50,43 @@ export interface FilePersistenceOptions {
  * ```
  */
 export class FilePersistence implements Persistence {
-  /** Absolute or relative path of the cache file. */
+  /** Absolute path of the cache file (a relative one is resolved once, at construction). */
   readonly path: string;
   readonly name: string;
   readonly isEncrypted: boolean;
   private readonly mode: number;
   private readonly codec: BytesCodec | undefined;
-  private readonly fs: AtomicFileSystem | undefined;
+  private readonly fs: AtomicFileSystem;
 
   constructor(path: string, options: FilePersistenceOptions = {}) {
-    this.path = path;
-    this.name = options.name ?? `file:${path}`;
+    this.path = resolveFilePath(path, 'cachePath');
+    this.name = options.name ?? `file:${this.path}`;
     this.mode = options.mode ?? 0o600;
     this.codec = options.codec;
     this.isEncrypted = options.codec?.isEncrypted ?? false;
-    this.fs = options.fs;
+    this.fs = options.fs ?? nodeFileSystem;
   }
 
   async load(): Promise<Uint8Array | null> {
     let stored: Buffer;
+    let handle: fsp.FileHandle;
     try {
-      stored = await fsp.readFile(this.path);
+      // Non-blocking: a FIFO at the path would otherwise block the open until a writer comes,
+      // holding a thread-pool thread that not even process.exit() gets back.
+      handle = await fsp.open(this.path, READ_NONBLOCK);
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 'ENOENT') return null;
-      if (code === 'EISDIR') {
-        throw new PersistenceError(
-          'Corrupt',
-          `${this.path} is a directory, not a cache file. It is moved aside at the next save; remove it if it is not needed.`,
-          { backend: this.name, cause: error },
-        );
-      }
+      if (errnoOf(error).code === 'ENOENT') return null;
+      if (errnoOf(error).code === 'EISDIR') throw this.notACacheFile('a folder', error);
       throw toFileError(error, this.name, `read the token cache ${this.path}`);
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw this.notACacheFile(fileKind(stats));
+      stored = await handle.readFile();
+    } catch (error) {
+      throw toFileError(error, this.name, `read the token cache ${this.path}`);
+    } finally {
+      await handle.close().catch(() => undefined);
     }
     const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
     if (bytes.byteLength === 0 || !this.codec) return bytes;
@@ -101,7 +109,7 @@ export class FilePersistence implements Persistence {
     return writeFileAtomic(this.path, stored, {
       mode: this.mode,
       backend: this.name,
-      ...(this.fs ? { fs: this.fs } : {}),
+      fs: this.fs,
     });
   }
 
@@ -109,20 +117,27 @@ export class FilePersistence implements Persistence {
     try {
       await fsp.unlink(this.path);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ENOENT') return;
+      if (errnoOf(error).code === 'ENOENT') return;
       throw toFileError(error, this.name, `delete the token cache ${this.path}`);
     }
   }
 
   stamp(): string {
     try {
-      return fileStamp(this.path);
+      return fileStamp(this.path, this.fs);
     } catch (error) {
       throw toFileError(error, this.name, `check the token cache ${this.path} for changes`);
     }
   }
 
+  /**
+   * Moves an unreadable cache file to `<path>.corrupt-<time>` so the next save does not destroy it.
+   * Only a regular file is moved: a folder, FIFO or link at the path was not written by us, so it
+   * stays where it is (a save then replaces a FIFO or link, and fails with a typed error on a folder).
+   */
   async keepAside(): Promise<string | undefined> {
+    const stats = await fsp.lstat(this.path).catch(() => undefined);
+    if (!stats?.isFile()) return undefined;
     const now = new Date();
     for (let attempt = 0; ; attempt++) {
       const target = asideName(this.path, attempt, now);
@@ -138,9 +153,17 @@ export class FilePersistence implements Persistence {
         await fsp.rename(this.path, target);
         return target;
       } catch (error) {
-        if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+        if (errnoOf(error).code === 'ENOENT') return undefined;
         throw toFileError(error, this.name, `move the unreadable token cache ${this.path} aside`);
       }
     }
+  }
+
+  private notACacheFile(kind: string, cause?: unknown): PersistenceError {
+    return new PersistenceError(
+      'Corrupt',
+      `${this.path} is ${kind}, not a cache file. Remove it or choose another cache path; until then the cache starts empty and cannot be saved there.`,
+      { backend: this.name, ...(cause === undefined ? {} : { cause }) },
+    );
   }
 }

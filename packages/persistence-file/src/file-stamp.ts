@@ -1,19 +1,12 @@
-import { statSync } from 'node:fs';
+import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
 
 /**
  * The change stamp of a file: `${ino}:${size}:${mtimeNs}`, or `'absent'`. Compared for equality
  * only. Synchronous on purpose: it runs on every silent token call, and `statSync` costs a few
- * microseconds where `fs.promises.stat` costs tens.
- *
- * @example
- * ```ts
- * const before = fileStamp('/home/me/.cache/app/msal.json');
- * // ... later
- * if (fileStamp('/home/me/.cache/app/msal.json') !== before) reload();
- * ```
+ * microseconds where `fs.promises.stat` costs tens. `stat` never blocks, whatever the path holds.
  */
-export function fileStamp(path: string): string {
-  const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+export function fileStamp(path: string, fs: AtomicFileSystem = nodeFileSystem): string {
+  const stats = fs.stat(path);
   if (stats === undefined) return 'absent';
   return stampOf(stats);
 }

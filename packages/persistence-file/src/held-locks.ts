@@ -1,91 +1,113 @@
-import { removeIfOwnedSync } from './exclusive-file.js';
+import { removeIfOwned } from './exclusive-file.js';
 
 interface HeldLock {
   path: string;
   ino: bigint;
+  holder: string;
 }
 
-const held = new Set<HeldLock>();
+interface Registry {
+  held: Set<HeldLock>;
+  exitInstalled: boolean;
+  signalsInstalled: boolean;
+  onExit: () => void;
+  onSignal: (signal: NodeJS.Signals) => void;
+}
+
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function removeAll(): void {
-  for (const lock of held) removeIfOwnedSync(lock.path, lock.ino);
-  held.clear();
+// One record per JavaScript realm, shared by every copy of this module in it: an app and a library
+// may load different builds (ESM `index.js` and CJS `index.cjs`), and each must see the other's
+// locks as held, and install the exit and signal handlers once. Versioned: a future layout gets
+// its own key rather than misreading this one.
+const KEY = Symbol.for('@msal-persist/persistence-file/held-locks@1');
+
+function createRegistry(): Registry {
+  const registry: Registry = {
+    held: new Set(),
+    exitInstalled: false,
+    signalsInstalled: false,
+    onExit: () => {
+      removeAll(registry);
+      uninstall(registry);
+    },
+    onSignal: (signal) => {
+      // Step aside either way, so a later listener like signal-exit sees ours gone and can re-raise.
+      removeSignalHandlers(registry);
+      if (process.listenerCount(signal) > 0) {
+        // The app handles this signal and may go on running, even in the middle of a save: its locks
+        // stay until released or until exit. Should it die of the signal instead, the locks name a
+        // dead pid, which every waiter on this host breaks at once.
+        return;
+      }
+      // Nobody else handles it: clean up and die of it, as the default action would.
+      removeAll(registry);
+      uninstall(registry);
+      process.kill(process.pid, signal);
+    },
+  };
+  return registry;
 }
 
-function onExit(): void {
-  removeAll();
-  uninstall();
+function registry(): Registry {
+  const scope = globalThis as typeof globalThis & { [KEY]?: Registry };
+  scope[KEY] ??= createRegistry();
+  return scope[KEY];
 }
 
-const onSignal = (signal: NodeJS.Signals) => {
-  // Step aside either way, so a later listener like signal-exit sees ours gone and can re-raise.
-  removeSignalHandlers();
-  if (process.listenerCount(signal) > 0) {
-    // The app handles this signal and may go on running, even in the middle of a save: its locks
-    // stay until released or until exit. Should it die of the signal instead, the locks name a
-    // dead pid, which every waiter breaks at once.
-    return;
-  }
-  // Nobody else handles it: clean up and die of it, as the default action would.
-  removeAll();
-  uninstall();
-  process.kill(process.pid, signal);
-};
+function removeAll(state: Registry): void {
+  for (const lock of state.held) removeIfOwned(lock.path, lock.ino);
+  state.held.clear();
+}
 
-let installed = false;
-let signalHandlers = false;
-
-function install(): void {
-  if (!installed) {
-    installed = true;
-    process.on('exit', onExit);
+function install(state: Registry): void {
+  if (!state.exitInstalled) {
+    state.exitInstalled = true;
+    process.on('exit', state.onExit);
   }
-  if (!signalHandlers) {
-    signalHandlers = true;
+  if (!state.signalsInstalled) {
+    state.signalsInstalled = true;
     // Prepended so that a later listener like signal-exit sees ours already gone and re-raises.
-    for (const signal of SIGNALS) process.prependListener(signal, onSignal);
+    for (const signal of SIGNALS) process.prependListener(signal, state.onSignal);
   }
 }
 
-function removeSignalHandlers(): void {
-  if (!signalHandlers) return;
-  signalHandlers = false;
-  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+function removeSignalHandlers(state: Registry): void {
+  if (!state.signalsInstalled) return;
+  state.signalsInstalled = false;
+  for (const signal of SIGNALS) process.removeListener(signal, state.onSignal);
 }
 
-function uninstall(): void {
-  removeSignalHandlers();
-  if (!installed) return;
-  installed = false;
-  process.removeListener('exit', onExit);
+function uninstall(state: Registry): void {
+  removeSignalHandlers(state);
+  if (!state.exitInstalled) return;
+  state.exitInstalled = false;
+  process.removeListener('exit', state.onExit);
 }
 
 /**
- * Records a lock this process holds, so it is removed on exit and on SIGINT/SIGTERM/SIGHUP.
+ * Records a lock this realm holds, so it is removed on exit and on SIGINT/SIGTERM/SIGHUP.
  * Handlers are installed only while at least one lock is held. Returns the function that forgets it.
  */
-export function trackHeldLock(path: string, ino: bigint): () => void {
-  const entry: HeldLock = { path, ino };
-  held.add(entry);
-  install();
+export function trackHeldLock(path: string, ino: bigint, holder: string): () => void {
+  const state = registry();
+  const entry: HeldLock = { path, ino, holder };
+  state.held.add(entry);
+  install(state);
   return () => {
-    held.delete(entry);
-    if (held.size === 0) uninstall();
+    state.held.delete(entry);
+    if (state.held.size === 0) uninstall(state);
   };
 }
 
 /** Whether exit/signal handlers are installed now (for tests). */
 export function heldLockHandlersInstalled(): boolean {
-  return installed;
+  return registry().exitInstalled;
 }
 
-/**
- * Whether this process holds the lock file `path` with inode `ino`. A lock naming our own pid
- * that we do not hold was left by a dead predecessor that had the same pid (a restarted
- * container's pid 1, say).
- */
-export function isHeldHere(path: string, ino: bigint): boolean {
-  for (const lock of held) if (lock.path === path && lock.ino === ino) return true;
+/** Whether a holder in this realm (any copy of this module) holds the lock at `path` with this token. */
+export function isHeldHere(path: string, holder: string | undefined): boolean {
+  if (holder === undefined) return false;
+  for (const lock of registry().held) if (lock.path === path && lock.holder === holder) return true;
   return false;
 }

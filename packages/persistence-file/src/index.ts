@@ -1,13 +1,10 @@
 export { ChangeSignal } from './change-signal.js';
 export { toFileError } from './file-errors.js';
-export type { FileLockOptions } from './file-lock.js';
+export type { FileLockOptions, FileLockState } from './file-lock.js';
 export { FileLock } from './file-lock.js';
 export type { FilePersistenceOptions } from './file-persistence.js';
 export { FilePersistence } from './file-persistence.js';
-export { fileStamp } from './file-stamp.js';
 export type { AtomicFileSystem } from './file-system.js';
 export { nodeFileSystem } from './file-system.js';
-export type { LockOwner } from './lock-owner.js';
-export { isProcessAlive, parseLockContent, readLockOwner } from './lock-owner.js';
 export type { WriteFileAtomicOptions } from './write-file-atomic.js';
 export { writeFileAtomic } from './write-file-atomic.js';

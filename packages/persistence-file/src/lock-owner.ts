@@ -1,83 +1,97 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { errnoOf } from './file-errors.js';
+import { fileKind, NotARegularFileError, READ_NONBLOCK } from './regular-file.js';
 
 /**
  * What a lock file says about its holder. Every MSAL extension starts the file with the owner's
- * pid: Python and Go write `"<pid> <argv0>"`, .NET `"<pid> <processName>"`, this package the
- * former.
- *
- * @example
- * ```ts
- * const owner = await readLockOwner('/home/me/.cache/app/msal.json.lockfile');
- * if (owner?.pid !== undefined && !isProcessAlive(owner.pid)) console.log('left by a crashed process');
- * ```
+ * pid: Python and Go write `"<pid> <argv0>"`, .NET `"<pid> <processName>"`. This package writes the
+ * same first line, then a second one only it reads:
+ * `msal-persist-lock/1 holder=<token> ns=<namespace id>` — which holder (a thread or module copy
+ * of a process) owns it, and which host and pid namespace the pid belongs to.
  */
 export interface LockOwner {
-  /** The first integer in the file; `undefined` while the file is still empty (just created) or foreign. */
+  /** The first integer in the file; `undefined` while the file is empty (being created) or foreign. */
   pid: number | undefined;
-  /** What follows the pid (program name or path), for messages. */
+  /** What follows the pid on the first line (program name or path), for messages. */
   program: string;
+  /** The holder's token (our own locks only). */
+  holder: string | undefined;
+  /** The identity of the pid's host and pid namespace (our own locks only). */
+  namespace: string | undefined;
+  /** `'empty'` for a 0-byte file, `'garbage'` when the first line holds no pid, else `'owner'`. */
+  kind: 'owner' | 'empty' | 'garbage';
   /** Inode of the lock file, to tell one lock from the next at the same path. */
   ino: bigint;
   /** Last modification (creation or refresh), in ms since the epoch. */
   mtimeMs: number;
 }
 
-/**
- * Parses the content of a lock file written by any MSAL extension.
- *
- * @example
- * ```ts
- * parseLockContent('4242 /usr/bin/python3'); // { pid: 4242, program: '/usr/bin/python3' }
- * ```
- */
-export function parseLockContent(content: string): { pid: number | undefined; program: string } {
-  const match = /^\s*(\d+)\s*(.*)$/s.exec(content);
-  if (!match?.[1]) return { pid: undefined, program: content.trim() };
-  const pid = Number.parseInt(match[1], 10);
-  return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : undefined, program: (match[2] ?? '').trim() };
+const MARKER = 'msal-persist-lock/1';
+
+/** The content of a lock this process writes: the line the other extensions read, then ours. */
+export function formatLockContent(pid: number, program: string, holder: string, namespace: string): string {
+  const firstLine = `${pid} ${program}`.replace(/[\r\n]+/g, ' ');
+  return `${firstLine}\n${MARKER} holder=${holder} ns=${namespace}\n`;
+}
+
+/** Parses the content of a lock file written by any MSAL extension. */
+export function parseLockContent(content: string): Omit<LockOwner, 'ino' | 'mtimeMs'> {
+  const [firstLine = '', ...rest] = content.split('\n');
+  let holder: string | undefined;
+  let namespace: string | undefined;
+  for (const line of rest) {
+    if (!line.startsWith(`${MARKER} `)) continue;
+    for (const field of line.slice(MARKER.length + 1).split(' ')) {
+      if (field.startsWith('holder=')) holder = field.slice('holder='.length) || undefined;
+      else if (field.startsWith('ns=')) namespace = field.slice('ns='.length) || undefined;
+    }
+  }
+  const match = /^\s*(\d+)\s*(.*)$/.exec(firstLine);
+  const parsed = match?.[1] === undefined ? Number.NaN : Number.parseInt(match[1], 10);
+  const pid = Number.isSafeInteger(parsed) && parsed > 0 ? parsed : undefined;
+  const kind = content.length === 0 ? 'empty' : pid === undefined ? 'garbage' : 'owner';
+  return { pid, program: (pid === undefined ? firstLine : (match?.[2] ?? '')).trim(), holder, namespace, kind };
 }
 
 /**
- * Reads the owner of the lock at `path`, or `undefined` when there is no lock file.
- *
- * @example
- * ```ts
- * const owner = await readLockOwner(lockPath);
- * ```
+ * Reads the owner of the lock at `path`, or `undefined` when there is no lock file. Never blocks
+ * on a FIFO (opened non-blocking, then checked to be a regular file); throws
+ * {@link NotARegularFileError} for anything but a regular file.
  */
-export async function readLockOwner(path: string): Promise<LockOwner | undefined> {
-  // Synchronous inside: a lock file is a few bytes, and waiters read it at every handoff.
+export function readLockOwner(path: string): LockOwner | undefined {
+  // Synchronous: a lock file is a few bytes, and waiters read it at every handoff.
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, READ_NONBLOCK);
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    if (errnoOf(error).code === 'ENOENT') return undefined;
     throw error;
   }
   try {
     // One descriptor for both: the content and the inode belong to the same file even if it is replaced meanwhile.
     const stats = fstatSync(fd, { bigint: true });
-    const content = readFileSync(fd, { encoding: 'utf8' });
-    return { ...parseLockContent(content.slice(0, 4096)), ino: stats.ino, mtimeMs: Number(stats.mtimeMs) };
+    if (!stats.isFile()) throw new NotARegularFileError(path, fileKind(stats));
+    const buffer = Buffer.alloc(4096);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return {
+      ...parseLockContent(buffer.subarray(0, length).toString('utf8')),
+      ino: stats.ino,
+      mtimeMs: Number(stats.mtimeMs),
+    };
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * True when a process with this pid exists on this host. `EPERM` means it exists but belongs to
- * another user, so it counts as alive.
- *
- * @example
- * ```ts
- * isProcessAlive(process.pid); // true
- * ```
+ * True when a process with this pid exists in this pid namespace. `EPERM` means it exists but
+ * belongs to another user, so it counts as alive.
  */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as { code?: unknown }).code !== 'ESRCH';
+    return errnoOf(error).code !== 'ESRCH';
   }
 }

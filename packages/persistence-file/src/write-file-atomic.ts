@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type BigIntStats, type promises as fsp, fstatSync, futimesSync, statSync } from 'node:fs';
+import type { BigIntStats, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { toFileError } from './file-errors.js';
+import { errnoOf, toFileError } from './file-errors.js';
 import { stampOf } from './file-stamp.js';
 import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
 
@@ -23,23 +23,37 @@ export interface WriteFileAtomicOptions {
 }
 
 /**
- * The mtime to give the new file: now, but strictly after the file it replaces. File systems
- * reuse freed inode numbers and tick mtime coarsely (ext4: a few ms), so two quick saves of the
- * same size could otherwise produce equal stamps and a reader would miss the second one.
+ * Gives the new file (open as `fd`) a time strictly later than the file it replaces, and returns
+ * its stats. File systems reuse freed inode numbers (ext4 alternates two) and same-size saves are
+ * common, so the time alone must tell two saves apart: otherwise a reader keeps its old stamp and a
+ * writer skips the reload under the lock, overwriting what another writer saved. The time set
+ * is checked with `fstat`, because `futimes` takes seconds as a double (sub-µs rounding) and file
+ * systems keep coarser times (FAT: 2 s); while it is not later, it is bumped further (1 µs, then 10×
+ * more each time, up to ~11 s ahead on a file system with 2-second times).
  */
-function nextMtimeSeconds(path: string): number {
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
-  // A stat-sized sync call: ~2 µs here against ~40 µs through the thread pool, inside the lock.
-  let previous: BigIntStats | undefined;
+function setLaterTime(fs: AtomicFileSystem, fd: number, path: string): BigIntStats {
+  // Stat-sized sync calls: ~2 µs each here against ~40 µs through the thread pool, inside the lock.
+  let previousNs: bigint | undefined;
   try {
-    previous = statSync(path, { bigint: true, throwIfNoEntry: false });
+    previousNs = fs.stat(path)?.mtimeNs;
   } catch {
-    previous = undefined;
+    previousNs = undefined;
   }
-  const floorNs = previous ? previous.mtimeNs + 1_000n : 0n;
-  const chosenNs = nowNs > floorNs ? nowNs : floorNs;
-  // Whole microseconds survive the seconds-as-double conversion futimes does (its error is ~0.2 µs).
-  return Number(chosenNs / 1_000n) / 1e6;
+  // Other writers (the Python extension) compare the file's time with their own clock read right
+  // after their save: a time cut to the millisecond could fall before it. performance.now() has µs
+  // precision; Date.now() guards against a wall clock that moved since the process started.
+  const preciseNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  const wallNs = BigInt(Date.now()) * 1_000_000n;
+  const nowNs = preciseNs > wallNs ? preciseNs : wallNs;
+  let targetNs = previousNs === undefined || nowNs > previousNs ? nowNs : previousNs + 1_000n;
+  for (let stepNs = 1_000n; ; stepNs *= 10n) {
+    const seconds = Number(targetNs) / 1e9;
+    fs.futimes(fd, seconds, seconds);
+    const stats = fs.fstat(fd);
+    // Past 10 s the file system does not keep times we can use: the stamp still has inode and size.
+    if (previousNs === undefined || stats.mtimeNs > previousNs || stepNs > 10_000_000_000n) return stats;
+    targetNs = previousNs + stepNs;
+  }
 }
 
 /** Opens the temp file, creating the folders only when they are missing (not on every save). */
@@ -82,11 +96,10 @@ export async function writeFileAtomic(
     await handle.writeFile(data);
     // Metadata calls on the open descriptor are synchronous: µs each, against a thread-pool round
     // trip each, and this runs while every other writer waits for the lock.
-    const mtime = nextMtimeSeconds(path);
-    futimesSync(handle.fd, mtime, mtime);
+    const stats = setLaterTime(fs, handle.fd, path);
     await handle.sync();
     // rename keeps inode, size and mtime, so the temp file's stamp is the target's after the rename.
-    const stamp = stampOf(fstatSync(handle.fd, { bigint: true }));
+    const stamp = stampOf(stats);
     await handle.close();
     handle = undefined;
     await fs.rename(temp, path);
@@ -95,6 +108,10 @@ export async function writeFileAtomic(
   } catch (error) {
     if (handle) await handle.close().catch(() => undefined);
     if (!renamed) await fs.unlink(temp).catch(() => undefined);
-    throw toFileError(error, backend, `save ${path}`);
+    // A failure on our temp file is the folder's (permissions, space); a rename names its target.
+    const { path: failedPath } = errnoOf(error);
+    const dest = (error as { dest?: unknown } | null)?.dest;
+    const where = failedPath !== temp ? undefined : typeof dest === 'string' ? dest : `the folder ${dir}`;
+    throw toFileError(error, backend, `save ${path}`, where);
   }
 }

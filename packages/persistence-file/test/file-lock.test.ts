@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPersistenceError, type PersistenceError } from '@msal-persist/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { heldLockHandlersInstalled } from '../src/held-locks.js';
-import { FileLock, parseLockContent, readLockOwner } from '../src/index.js';
+import { FileLock } from '../src/index.js';
+import { parseLockContent, readLockOwner } from '../src/lock-owner.js';
 import { exited, runFixture, startFixture, tempDir, waitForLine } from './helpers.js';
 
 let temp: ReturnType<typeof tempDir>;
@@ -34,9 +36,9 @@ describe('parseLockContent', () => {
     ['  12\n', 12, ''],
     ['', undefined, ''],
     ['not a pid', undefined, 'not a pid'],
-    ['0 zero', undefined, 'zero'],
+    ['0 zero', undefined, '0 zero'],
   ])('reads %j', (content, pid, program) => {
-    expect(parseLockContent(content)).toEqual({ pid, program });
+    expect(parseLockContent(content)).toMatchObject({ pid, program });
   });
 });
 
@@ -89,7 +91,7 @@ describe('FileLock', () => {
     const lock = new FileLock(lockPath, { staleMs: MINUTES });
     const error = await failure(lock.acquire({ timeoutMs: 100 }));
     expect(isPersistenceError(error, 'LockTimeout')).toBe(true);
-    expect(error?.message).toContain('just created');
+    expect(error?.message).toContain('an empty lock file');
     const old = new Date(Date.now() - 2 * MINUTES);
     utimesSync(lockPath, old, old);
     const handle = await lock.acquire({ timeoutMs: 10_000 });
@@ -108,11 +110,11 @@ describe('FileLock', () => {
   });
 
   it('a live holder refreshes its lock, so waiters with a short stale interval do not break it', async () => {
-    const holder = new FileLock(lockPath, { staleMs: 600 });
+    const holder = new FileLock(lockPath, { staleMs: 1_000 });
     const handle = await holder.acquire();
     const before = (await readLockOwner(lockPath))?.mtimeMs ?? 0;
-    const waiter = new FileLock(lockPath, { staleMs: 600 });
-    const error = await failure(waiter.acquire({ timeoutMs: 1_500 }));
+    const waiter = new FileLock(lockPath, { staleMs: 1_000 });
+    const error = await failure(waiter.acquire({ timeoutMs: 2_500 }));
     expect(isPersistenceError(error, 'LockTimeout')).toBe(true);
     expect((await readLockOwner(lockPath))?.mtimeMs).toBeGreaterThan(before);
     await handle.release();
@@ -151,7 +153,7 @@ describe('FileLock', () => {
       const old = new Date(Date.now() - 60_000);
       utimesSync(lockPath, old, old);
       const racers = Array.from({ length: 6 }, () =>
-        runFixture<{ violations: number }>('stale-breaker', [lockPath, marker, start, '300', '3']),
+        runFixture<{ violations: number }>('stale-breaker', [lockPath, marker, start, '1000', '3']),
       );
       // Let every racer load and wait at the start line, then release them together.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -215,4 +217,115 @@ describe('FileLock', () => {
     const error = await failure(new FileLock(join(temp.dir, 'file', 'sub', 'msal.json.lockfile')).acquire());
     expect(isPersistenceError(error, 'Io')).toBe(true);
   });
+});
+
+describe('FileLock with bad lock files and options', () => {
+  interface TryResult {
+    acquired: boolean;
+    code?: string;
+    name?: string;
+    message?: string;
+    ticks: number;
+  }
+
+  it('never spins when <lock>.STALE is a folder it cannot remove: the deadline holds and timers keep running', {
+    timeout: 30_000,
+  }, async () => {
+    writeFileSync(lockPath, `${await deadPid()} crashed`);
+    mkdirSync(`${lockPath}.STALE`);
+    writeFileSync(join(`${lockPath}.STALE`, 'keep'), 'x');
+    const result = await runFixture<TryResult>('try-lock', [lockPath, '1500', String(MINUTES)], { withinMs: 15_000 });
+    expect(result).toMatchObject({ acquired: false, code: 'LockTimeout' });
+    expect(result.message).toContain(`${lockPath}.STALE`);
+    // 1.5 s of waiting with a 50 ms ticker: a starved event loop would not tick at all.
+    expect(result.ticks).toBeGreaterThan(5);
+  });
+
+  it('removes a leftover empty <lock>.STALE folder by its age and then breaks the dead lock', async () => {
+    writeFileSync(lockPath, `${await deadPid()} crashed`);
+    mkdirSync(`${lockPath}.STALE`);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${lockPath}.STALE`, old, old);
+    const handle = await new FileLock(lockPath, { staleMs: MINUTES }).acquire({ timeoutMs: 5_000 });
+    await handle.release();
+    expect(existsSync(`${lockPath}.STALE`)).toBe(false);
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    'a FIFO at the lock path fails at once with a typed error; nothing blocks',
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      execFileSync('mkfifo', [lockPath]);
+      const result = await runFixture<TryResult>('try-lock', [lockPath, '5000', String(MINUTES)], { withinMs: 15_000 });
+      expect(result).toMatchObject({ acquired: false, code: 'Io' });
+      expect(result.message).toContain('FIFO');
+      expect(result.message).toContain(lockPath);
+    },
+  );
+
+  it.each([
+    ['unreadable garbage', 'garbage \u0000\u0001 not a pid'],
+    ['a live foreign pid', `${process.ppid} some-tool`],
+  ])('breaks a lock dated in the future (%s) once seen unchanged for the stale interval', async (_, content) => {
+    writeFileSync(lockPath, content);
+    const future = new Date(Date.now() + 3_600_000);
+    utimesSync(lockPath, future, future);
+    const handle = await new FileLock(lockPath, { staleMs: 1_000 }).acquire({ timeoutMs: 5_000 });
+    await handle.release();
+  });
+
+  it.each([
+    ['an empty file', '', 'an empty lock file'],
+    ['garbage', 'not a pid at all', 'a lock file that names no process ("not a pid at all"'],
+  ])('says what the lock is when it is %s', async (_, content, said) => {
+    writeFileSync(lockPath, content);
+    const error = await failure(new FileLock(lockPath, { staleMs: MINUTES }).acquire({ timeoutMs: 100 }));
+    expect(isPersistenceError(error, 'LockTimeout')).toBe(true);
+    expect(error?.message).toContain(said);
+    expect(error?.message).not.toContain('just created');
+  });
+
+  it('breaks an empty or garbage lock within the default timeout, with the default stale interval', {
+    timeout: 30_000,
+  }, async () => {
+    writeFileSync(lockPath, '');
+    // Defaults on both sides: a lock no writer refreshes must not fail the first write.
+    const handle = await new FileLock(lockPath).acquire();
+    await handle.release();
+  });
+
+  it.each([
+    [{ staleMs: 0 }, /staleMs must be an integer >= 1000, got 0/],
+    [{ staleMs: Number.NaN }, /staleMs must be an integer >= 1000, got NaN/],
+    [{ timeoutMs: -1 }, /timeoutMs must be an integer >= 0, got -1/],
+    [{ pollMinMs: 0 }, /pollMinMs must be an integer >= 1/],
+  ])('refuses %j', (options, message) => {
+    expect(() => new FileLock(lockPath, options)).toThrow(message);
+  });
+
+  it('refuses a bad timeoutMs at acquire', async () => {
+    await expect(new FileLock(lockPath).acquire({ timeoutMs: -1 })).rejects.toThrow(
+      /timeoutMs must be an integer >= 0/,
+    );
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'names the read-only folder, not a temp file, when the lock cannot be created',
+    async () => {
+      chmodSync(temp.dir, 0o500);
+      try {
+        const result = await runFixture<TryResult>('try-lock', [lockPath, '1000', String(MINUTES)], {
+          uid: 65534,
+          gid: 65534,
+        });
+        expect(result).toMatchObject({ acquired: false, code: 'AccessDenied' });
+        expect(result.message).toContain(`the folder ${temp.dir}`);
+        expect(result.message).not.toContain('.tmp');
+      } finally {
+        chmodSync(temp.dir, 0o700);
+      }
+    },
+  );
 });

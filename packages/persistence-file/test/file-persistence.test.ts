@@ -2,14 +2,8 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { type BytesCodec, isPersistenceError, PersistenceError } from '@msal-persist/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AtomicFileSystem,
-  ChangeSignal,
-  FilePersistence,
-  fileStamp,
-  nodeFileSystem,
-  writeFileAtomic,
-} from '../src/index.js';
+import { fileStamp } from '../src/file-stamp.js';
+import { type AtomicFileSystem, ChangeSignal, FilePersistence, nodeFileSystem, writeFileAtomic } from '../src/index.js';
 import { runFixture, tempDir } from './helpers.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -105,21 +99,6 @@ describe('FilePersistence', () => {
     });
   });
 
-  it('reports a directory in place of the file as Corrupt, and keepAside moves it out of the way', async () => {
-    const path = join(temp.dir, 'msal.json');
-    mkdirSync(path);
-    writeFileSync(join(path, 'inside.txt'), 'kept');
-    const persistence = new FilePersistence(path);
-    const error = await persistence.load().catch((e: unknown) => e);
-    expect(isPersistenceError(error, 'Corrupt')).toBe(true);
-    expect((error as Error).message).toMatch(/is a directory/);
-    const where = await persistence.keepAside();
-    expect(where).toMatch(/msal\.json\.corrupt-/);
-    expect(readFileSync(join(where ?? '', 'inside.txt'), 'utf8')).toBe('kept');
-    await persistence.save(bytes('{}'));
-    expect(text(await persistence.load())).toBe('{}');
-  });
-
   it('keeps each unreadable file aside under its own name, bytes untouched', async () => {
     const path = join(temp.dir, 'msal.json');
     const persistence = new FilePersistence(path);
@@ -179,9 +158,10 @@ describe('FilePersistence', () => {
 
     it('a real failure: the target became a non-empty directory → Io, nothing lost', async () => {
       const path = join(temp.dir, 'msal.json');
+      const persistence = new FilePersistence(path);
       mkdirSync(path);
       writeFileSync(join(path, 'keep'), 'x');
-      const error = await new FilePersistence(path).save(bytes('{}')).catch((e: unknown) => e);
+      const error = await persistence.save(bytes('{}')).catch((e: unknown) => e);
       expect(isPersistenceError(error, 'Io')).toBe(true);
       expect(readFileSync(join(path, 'keep'), 'utf8')).toBe('x');
       expect(leftovers()).toEqual([]);

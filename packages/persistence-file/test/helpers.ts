@@ -8,6 +8,9 @@ import { afterEach, beforeEach } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageDir = dirname(here);
 
+/** Debian's Python, which has `python3-msal-extensions` (the seed's Python library). */
+export { DEBIAN_PYTHON as PYTHON } from '@msal-persist/test-support';
+
 /** A fresh temp folder and its remover. */
 export function tempDir(prefix = 'msal-persist-file-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -70,13 +73,25 @@ export function waitForLine<T>(child: ChildProcess, match: (value: T) => boolean
   });
 }
 
-/** Runs a fixture to completion and returns its last JSON line. */
+/**
+ * Runs a fixture to completion and returns its last JSON line. With `withinMs`, a fixture still
+ * running then is SIGKILLed and the promise rejects with "hung" (for code that could block forever).
+ */
 export async function runFixture<T>(
   name: string,
   args: string[],
-  options: { uid?: number; gid?: number } = {},
+  options: { uid?: number; gid?: number; withinMs?: number } = {},
 ): Promise<T> {
-  const child = startFixture(name, args, options);
+  const { withinMs, ...ids } = options;
+  const child = startFixture(name, args, ids);
+  let hung = false;
+  const watchdog =
+    withinMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          hung = true;
+          child.kill('SIGKILL');
+        }, withinMs);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -86,6 +101,8 @@ export async function runFixture<T>(
     stderr += chunk.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(watchdog);
+  if (hung) throw new Error(`fixture ${name} hung: still running after ${withinMs} ms (killed)`);
   const last = stdout
     .trim()
     .split('\n')

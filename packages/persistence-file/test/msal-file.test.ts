@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findSecretLeaks } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { daemonApp, publicApp } from './fixtures/apps.js';
 import { runFixture, type StoredCache, secretsOf, tempSpacePerTest } from './helpers.js';
@@ -44,7 +45,6 @@ describe('real msal-node over FilePersistence + FileLock, offline', () => {
         '{"AccessToken":{"x":{"secret":"a',
       ],
       ['a JSON array', (p) => writeFileSync(p, '[1,2,3]'), '[1,2,3]'],
-      ['a directory in place of the file', (p) => mkdirSync(join(p, 'inner'), { recursive: true }), undefined],
     ];
 
     it.each(cases)('%s', async (_label, corrupt, original) => {
@@ -61,12 +61,29 @@ describe('real msal-node over FilePersistence + FileLock, offline', () => {
       const kept = readdirSync(space.dir).filter((name) => name.startsWith('msal.json.corrupt-'));
       expect(kept).toHaveLength(1);
       const keptPath = join(space.dir, kept[0] ?? '');
-      if (original === undefined) expect(existsSync(join(keptPath, 'inner'))).toBe(true);
-      else if (original === '\u00ff') expect([...readFileSync(keptPath)]).toEqual([0xff, 0xfe, 0x00, 0x13, 0x37]);
+      if (original === '\u00ff') expect([...readFileSync(keptPath)]).toEqual([0xff, 0xfe, 0x00, 0x13, 0x37]);
       else expect(readFileSync(keptPath, 'utf8')).toBe(original);
       const secrets = secretsOf(readCache(space.cachePath));
       expect(secrets.has(first?.accessToken ?? '')).toBe(true);
       expect(secrets.has(second?.accessToken ?? '')).toBe(true);
+    });
+
+    it('a real cache cut off in the middle of a token: no warning or error quotes any of it', async () => {
+      const { app: first } = daemonApp(space.cachePath);
+      await first.acquireTokenByClientCredential({ scopes: ['api://leak-check/.default'] });
+      const whole = readFileSync(space.cachePath, 'utf8');
+      const secret = Object.values(readCache(space.cachePath).AccessToken)[0]?.secret ?? '';
+      const cut = whole.slice(0, whole.indexOf(secret) + Math.floor(secret.length / 2) + 20);
+      writeFileSync(space.cachePath, cut);
+      const said: string[] = [];
+      const logger = { warn: (m: string) => said.push(m), error: (m: string) => said.push(m) };
+      const { app } = daemonApp(space.cachePath, { logger });
+      const errors: unknown[] = [];
+      await app
+        .acquireTokenByClientCredential({ scopes: ['api://after/.default'] })
+        .catch((e: unknown) => errors.push(e));
+      expect(said.length).toBeGreaterThan(0);
+      expect(findSecretLeaks([said, errors], cut)).toEqual([]);
     });
 
     it('an empty file is an empty cache, not corrupt: no warning, nothing kept aside', async () => {

@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLockOwner } from '../src/index.js';
+import { readLockOwner } from '../src/lock-owner.js';
 import { daemonApp } from './fixtures/apps.js';
 import {
   exited,
+  PYTHON,
+  packageDir,
   runFixture,
   type StoredCache,
   secretsOf,
@@ -39,6 +43,31 @@ describe('many real processes on one cache file', () => {
     expect(acknowledged).toHaveLength(400);
     expect(acknowledged.filter((token) => !secrets.has(token))).toEqual([]);
     expect(secrets.size).toBe(400);
+  });
+
+  it('Node and Python (msal-extensions) writers on one cache: nothing either acknowledged is lost', {
+    timeout: 120_000,
+  }, async () => {
+    const python = (proc: number) =>
+      new Promise<{ tokens: string[] }>((resolve, reject) => {
+        execFile(
+          PYTHON,
+          [join(packageDir, 'test', 'fixtures', 'py-writer.py'), space.cachePath, String(proc), '20'],
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+        );
+      });
+    const results = await Promise.all([
+      ...Array.from({ length: 3 }, (_, proc) =>
+        runFixture<WriterResult>('cc-writer', [space.cachePath, String(proc), '20']),
+      ),
+      python(0),
+      python(1),
+    ]);
+    const secrets = secretsOf(readCache());
+    const acknowledged = results.flatMap((r) => r.tokens);
+    expect(acknowledged).toHaveLength(100);
+    expect(acknowledged.filter((token) => !secrets.has(token))).toEqual([]);
   });
 
   it('writers SIGKILLed mid-flight: the file always parses and a fresh writer gets in (dead owner detected by pid)', {

@@ -69,7 +69,7 @@ describe('KeychainPersistence error mapping (fake keychain reporting as keyring-
     });
   });
 
-  it('stores the UTF-8 JSON as the password of service + account, as msal-node-extensions does', async () => {
+  it('hands the store the UTF-8 JSON bytes unchanged, under the account it was given (fake store; the real keychain format is checked on macOS)', async () => {
     const store = new MemorySecretStore();
     const persistence = new KeychainPersistence({ signalPath: signalPath(), service: 'svc', account: 'acct', store });
     await persistence.save(new TextEncoder().encode('{"Account":{}}'));

@@ -1,4 +1,11 @@
-import { asideName, isPersistenceError, type Persistence, PersistenceError, toBytes } from '@msal-persist/core';
+import {
+  asideName,
+  checkNumberOption,
+  isPersistenceError,
+  type Persistence,
+  PersistenceError,
+  toBytes,
+} from '@msal-persist/core';
 import type { ChangeSignalLike } from './change-signal.js';
 import type { KeyringAction, KeyringErrorMapper } from './keyring-error.js';
 import type { SecretStore } from './secret-store.js';
@@ -17,15 +24,17 @@ import { withTimeout } from './with-timeout.js';
 export interface KeyringPersistenceOptions {
   /** The persistence's `name`, e.g. `keychain:my-app/MSALCache`. */
   name: string;
-  /** The account the cache is stored under (the service is bound into `store`). */
+  /** The key the cache is stored under in `store` (Keychain: the account; Secret Service: the schema). */
   account: string;
+  /** What `account` is, for the keep-aside message (`moved to account …`). Default `account`. */
+  keyKind?: string;
   /** Where the secret lives. */
   store: SecretStore;
   /** The change signal rewritten after every save and delete. */
   signal: ChangeSignalLike;
   /** Maps what `store` throws to typed errors. */
   mapError: KeyringErrorMapper;
-  /** Longest wait for one store call before failing with `Timeout`. Default 5 000. */
+  /** Longest wait for one store call before failing with `Timeout`, 1 to 2^31-1 ms. Default 5 000. */
   timeoutMs?: number;
   /** What to call the store in a timeout message, e.g. `the Secret Service`. Default `the secret store`. */
   storeLabel?: string;
@@ -58,6 +67,7 @@ export class KeyringPersistence implements Persistence {
   private readonly mapError: KeyringErrorMapper;
   private readonly timeoutMs: number;
   private readonly storeLabel: string;
+  private readonly keyKind: string;
   private writes: Promise<unknown> = Promise.resolve();
   private abandoned: Promise<unknown> = Promise.resolve();
 
@@ -67,8 +77,10 @@ export class KeyringPersistence implements Persistence {
     this.store = options.store;
     this.signal = options.signal;
     this.mapError = options.mapError;
-    this.timeoutMs = options.timeoutMs ?? 5_000;
+    // setTimeout's longest delay: beyond it Node fires at once.
+    this.timeoutMs = checkNumberOption('timeoutMs', options.timeoutMs, 5_000, { min: 1, max: 2_147_483_647 });
     this.storeLabel = options.storeLabel ?? 'the secret store';
+    this.keyKind = options.keyKind ?? 'account';
   }
 
   async load(): Promise<Uint8Array | null> {
@@ -80,14 +92,14 @@ export class KeyringPersistence implements Persistence {
     const snapshot = toBytes(data).slice();
     return this.serialise(async () => {
       await this.call('write', (signal) => this.store.set(this.account, snapshot, { signal }));
-      return this.touch();
+      return this.touch('saved');
     });
   }
 
   delete(): Promise<void> {
     return this.serialise(async () => {
       await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
-      await this.touch();
+      await this.touch('deleted');
     });
   }
 
@@ -95,7 +107,11 @@ export class KeyringPersistence implements Persistence {
     try {
       return this.signal.stamp();
     } catch (error) {
-      throw this.wrapSignalError(error);
+      throw new PersistenceError(
+        'Io',
+        `Cannot check the change signal file ${this.signal.path} for changes; check that its folder is readable.`,
+        { backend: this.name, cause: error },
+      );
     }
   }
 
@@ -107,8 +123,8 @@ export class KeyringPersistence implements Persistence {
       // Copy first, then delete: a failure in between leaves the original in place.
       await this.call('write', (signal) => this.store.set(aside, data, { signal }));
       await this.call('delete', (signal) => this.store.delete(this.account, { signal }));
-      await this.touch();
-      return `${this.name}, moved to account ${aside}`;
+      await this.touch('moved aside');
+      return `${this.name}, moved to ${this.keyKind} ${aside}`;
     });
   }
 
@@ -128,7 +144,7 @@ export class KeyringPersistence implements Persistence {
         ? undefined
         : (late: Promise<T>) => {
             this.abandoned = late.then(
-              () => this.touch().catch(() => undefined),
+              () => this.touch('saved').catch(() => undefined),
               () => undefined,
             );
           };
@@ -149,19 +165,26 @@ export class KeyringPersistence implements Persistence {
     );
   }
 
-  private async touch(): Promise<string> {
+  private async touch(done: string): Promise<string> {
     try {
       return await this.signal.touch();
     } catch (error) {
-      throw this.wrapSignalError(error);
+      throw this.signalError(error, done);
     }
   }
 
-  private wrapSignalError(error: unknown): PersistenceError {
-    if (isPersistenceError(error)) return error;
+  /**
+   * The secret itself was stored; only the signal failed. Name the signal's real path (the
+   * file-system error names a temporary file) and keep the underlying code.
+   */
+  private signalError(error: unknown, done: string): PersistenceError {
+    const code = isPersistenceError(error) ? error.code : 'Io';
+    // The file error already names the real path and says what to do; drop its "[backend] " prefix.
+    const reason = error instanceof Error ? error.message.replace(/^\[[^\]]*\] /, '') : String(error);
     return new PersistenceError(
-      'Io',
-      `Cannot update the change signal file ${this.signal.path}; check that its directory is writable.`,
+      code,
+      `The token cache was ${done} in ${this.storeLabel.replace(/^The /, 'the ')}, but its change signal file ${this.signal.path} ` +
+        `could not be updated, so other processes may not notice until a later save. ${reason}`,
       { backend: this.name, cause: error },
     );
   }

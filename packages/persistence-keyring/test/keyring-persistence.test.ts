@@ -71,6 +71,15 @@ describe('KeyringPersistence', () => {
     await expect(persistence.load()).rejects.toBe(typed);
   });
 
+  it('refuses a timeoutMs that is not a positive whole number of milliseconds, naming the option', () => {
+    expect(() => make({ timeoutMs: -1 })).toThrow(
+      new RangeError('timeoutMs must be an integer from 1 to 2147483647, got -1.'),
+    );
+    expect(() => make({ timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => make({ timeoutMs: Number.NaN })).toThrow(TypeError);
+    expect(() => make({ timeoutMs: 2 ** 31 })).toThrow(RangeError);
+  });
+
   it('fails a store call that does not answer with Timeout, and aborts it', async () => {
     const { persistence, store } = make({ timeoutMs: 50, storeLabel: 'The test store' });
     store.hang('get');

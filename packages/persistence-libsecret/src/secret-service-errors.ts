@@ -1,5 +1,6 @@
-import { PersistenceError, type PersistenceErrorCode } from '@msal-persist/core';
-import { errorText, type KeyringErrorContext, keyringErrorKind } from '@msal-persist/persistence-keyring';
+import { isPersistenceError, PersistenceError, type PersistenceErrorCode } from '@msal-persist/core';
+import type { KeyringErrorContext } from '@msal-persist/persistence-keyring';
+import { LibsecretCallError } from './libsecret-native.js';
 
 /**
  * The environment {@link mapSecretServiceError} reads; injectable for tests.
@@ -18,51 +19,71 @@ function currentEnvironment(): SecretServiceEnvironment {
   return { hasDisplay: Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) };
 }
 
-const rules: ReadonlyArray<readonly [RegExp, PersistenceErrorCode, string]> = [
+type Rule = readonly [domain: string, codes: readonly number[] | RegExp, code: PersistenceErrorCode, advice: string];
+
+const NO_SERVICE =
+  'No Secret Service runs on the session bus. Install and start one (GNOME Keyring: `apt-get install gnome-keyring`; or KWallet, KeePassXC), or use another backend.';
+
+// GError domains and codes from GIO (GDBusError, GIOErrorEnum) and libsecret (SecretError).
+const rules: readonly Rule[] = [
   [
-    /autolaunch|DBUS_SESSION_BUS_ADDRESS|Failed to connect to socket|Connection refused|NoServer|No DBus session|Could not connect/i,
+    'g-io-error-quark',
+    /Could not connect|Connection refused|No such file|Cannot autolaunch/i,
     'NotAvailable',
-    'No D-Bus session bus is reachable. Run inside a desktop session, or start one: ' +
-      '`dbus-run-session -- sh -c "echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets; YOUR_APP"`.',
+    'No D-Bus session bus is reachable at DBUS_SESSION_BUS_ADDRESS. Run inside a desktop session or `dbus-run-session`, or use another backend.',
   ],
+  // SERVICE_UNKNOWN, NAME_HAS_NO_OWNER
+  ['g-dbus-error-quark', [2, 3], 'NotAvailable', NO_SERVICE],
   [
-    /ServiceUnknown|not provided by any \.service files|Secret Service provider found|org\.freedesktop\.secrets/i,
+    'g-dbus-error-quark',
+    /Object does not exist at path .*collection|No such secret collection/i,
     'NotAvailable',
-    'No Secret Service is running on the session bus. Install and start GNOME Keyring or KWallet ' +
-      '(`apt-get install gnome-keyring`), or use another backend.',
+    'The Secret Service has no such collection (no login keyring yet, or a wrong `collection`). Log into a desktop session once, or unlock one: `printf %s PASSWORD | gnome-keyring-daemon --unlock --replace`.',
   ],
+  // NO_REPLY, TIMEOUT, TIMED_OUT
   [
-    /no result found/i,
-    'NotAvailable',
-    'The Secret Service has no default collection (login keyring) to store into. Create or unlock one ' +
-      '(log into a desktop session, or `echo -n PASSWORD | gnome-keyring-daemon --unlock`).',
-  ],
-  [
-    /NoReply|did not receive a reply|timed? ?out/i,
+    'g-dbus-error-quark',
+    [4, 12, 20],
     'Timeout',
-    'The Secret Service did not answer in time. Check that gnome-keyring-daemon is healthy, or raise timeoutMs.',
+    'The Secret Service did not answer. Check that the keyring daemon is healthy, or raise timeoutMs.',
   ],
+  ['g-io-error-quark', [24], 'Timeout', 'The Secret Service did not answer in time; raise timeoutMs.'],
+  ['g-io-error-quark', [19], 'Aborted', 'The Secret Service call was cancelled.'],
+  // ACCESS_DENIED, AUTH_FAILED; PERMISSION_DENIED
   [
-    /object locked|is locked/i,
-    'StoreLocked',
-    'The Secret Service collection is locked. Unlock the login keyring (log in to the desktop, or ' +
-      '`echo -n PASSWORD | gnome-keyring-daemon --unlock`) and retry.',
-  ],
-  [
-    /AccessDenied|Permission denied|not allowed/i,
+    'g-dbus-error-quark',
+    [9, 10],
     'AccessDenied',
-    'The Secret Service refused access to the secret. Check the keyring daemon’s policy, or use another backend.',
+    'The session bus refused the call; check its policy, or use another backend.',
+  ],
+  [
+    'g-io-error-quark',
+    [14],
+    'AccessDenied',
+    'The session bus refused the call; check its policy, or use another backend.',
   ],
 ];
 
+const SECRET_ERROR_IS_LOCKED = 2;
+
+function lockedAdvice(environment: SecretServiceEnvironment): string {
+  return environment.hasDisplay
+    ? 'The keyring is locked and its unlock prompt was dismissed. Unlock the login keyring when asked, or use another backend.'
+    : 'The keyring is locked and no unlock prompt can be shown here (no display). Unlock it first (`printf %s PASSWORD | gnome-keyring-daemon --unlock --replace`), or use another backend.';
+}
+
+function matches(error: LibsecretCallError, rule: Rule): boolean {
+  const [domain, codes] = rule;
+  if (error.domain !== domain) return false;
+  return codes instanceof RegExp ? codes.test(error.message) : codes.includes(error.code);
+}
+
 /**
- * Maps an error from `@napi-rs/keyring`'s Secret Service store (keyring-rs's message, D-Bus
- * errors nested in it) to a `PersistenceError`: no bus or no service → `NotAvailable`, a locked
- * collection → `StoreLocked`, a dismissed unlock prompt → `AccessDenied`, no answer → `Timeout`.
- *
- * keyring-rs reports "unlock prompt was dismissed" both when the user dismissed it and when no
- * prompt could be shown (no display: SSH, CI). With no display this is a locked collection
- * (`StoreLocked`); with one, the user's decision (`AccessDenied`).
+ * Maps what libsecret reported (a {@link LibsecretCallError} carrying its `GError`) to a
+ * `PersistenceError`: no bus or no Secret Service → `NotAvailable`, a locked collection whose
+ * unlock prompt was dismissed or could not be shown → `StoreLocked`, no answer → `Timeout`, a
+ * refused call → `AccessDenied`, anything else → `Io`. The message says what to do, then the
+ * cause in one clause; the original error is the `cause`.
  *
  * @example
  * ```ts
@@ -75,34 +96,19 @@ export function mapSecretServiceError(
   context: KeyringErrorContext,
   environment: SecretServiceEnvironment = currentEnvironment(),
 ): PersistenceError {
-  const text = errorText(error);
+  if (isPersistenceError(error)) return error;
   const options = { backend: context.backend, cause: error };
-  if (/prompt was dismissed/i.test(text)) {
-    return environment.hasDisplay
-      ? new PersistenceError(
-          'AccessDenied',
-          `The keyring unlock prompt was dismissed, so the token cache could not be ${verb(context.action)}. ` +
-            'Unlock the keyring when asked, or use another backend.',
-          options,
-        )
-      : new PersistenceError(
-          'StoreLocked',
-          'The Secret Service collection is locked and no unlock prompt can be shown (no display). Unlock it first ' +
-            '(`echo -n PASSWORD | gnome-keyring-daemon --unlock --replace`), or use another backend.',
-          options,
-        );
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof LibsecretCallError) {
+    if (error.domain === 'secret-error' && error.code === SECRET_ERROR_IS_LOCKED) {
+      return new PersistenceError('StoreLocked', `${lockedAdvice(environment)} (${detail})`, options);
+    }
+    const rule = rules.find((candidate) => matches(error, candidate));
+    if (rule) return new PersistenceError(rule[2], `${rule[3]} (${detail})`, options);
   }
-  for (const [pattern, code, advice] of rules) {
-    if (pattern.test(text)) return new PersistenceError(code, `${advice} (${text})`, options);
-  }
-  const kind = keyringErrorKind(error);
-  const advice =
-    kind === 'Ambiguous'
-      ? 'Several Secret Service items match this service and account; remove the extra ones (e.g. with seahorse).'
-      : `The Secret Service failed to ${context.action} the token cache; see the cause.`;
-  return new PersistenceError('Io', `${advice} (${text})`, options);
-}
-
-function verb(action: KeyringErrorContext['action']): string {
-  return action === 'read' ? 'read' : action === 'write' ? 'saved' : 'deleted';
+  return new PersistenceError(
+    'Io',
+    `The Secret Service failed to ${context.action} the token cache. (${detail})`,
+    options,
+  );
 }

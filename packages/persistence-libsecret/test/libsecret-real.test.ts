@@ -5,73 +5,66 @@ import { type AccountInfo, PublicClientApplication } from '@azure/msal-node';
 import { type Persistence, PersistenceCachePlugin } from '@msal-persist/core';
 import { FakeTokenEndpoint, persistenceContract } from '@msal-persist/core/testing';
 import { FileLock } from '@msal-persist/persistence-file';
+import { KEYTAR_WRITER } from '@msal-persist/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LibsecretPersistence } from '../src/index.js';
-import { deleteService, probeSecretService, secretServiceRequired } from './secret-service.js';
+import { LibsecretPersistence, type LibsecretPersistenceOptions } from '../src/index.js';
+import { skippedNotice } from '../src/testing/index.js';
+import { deleteItem, mode, python, unreachableReason } from './real-secret-service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'msal-persist-libsecret-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const probe = await probeSecretService(join(dir, 'probe.signal'));
-if (!probe.ok && !secretServiceRequired) {
-  console.warn(
-    `Skipping the real Secret Service tests: ${probe.reason}. Run them with scripts/with-secret-service.sh.`,
-  );
-}
+skippedNotice(mode, 'persistence-libsecret on a real Secret Service: contract suite, keep-aside, real msal-node');
+const keytar = KEYTAR_WRITER;
 
-describe.runIf(secretServiceRequired)('the Secret Service required by MSAL_PERSIST_REQUIRE_SECRET_SERVICE=1', () => {
-  it('is reachable', () => {
-    expect(probe.reason).toBe('reachable');
+// When they must run, these run (and fail) even if no Secret Service answers: a missing one is a
+// failure that says how to provide it, never a skip.
+describe.runIf(mode.run)('LibsecretPersistence on a real Secret Service', () => {
+  it('reaches a Secret Service', async () => {
+    expect(await unreachableReason(join(dir, 'probe.signal'))).toBeUndefined();
   });
-});
 
-// When required, these run (and fail) even if the probe failed: a missing Secret Service must not pass as a skip.
-describe.runIf(probe.ok || secretServiceRequired)('LibsecretPersistence on a real Secret Service', () => {
   let count = 0;
-  const made = new WeakMap<Persistence, { service: string; signalPath: string }>();
-  const make = (
-    service = `msal-persist-test-${process.pid}-${++count}`,
-    signalPath = join(dir, `${service}.signal`),
-  ) => {
-    const persistence = new LibsecretPersistence({ signalPath, service });
-    made.set(persistence, { service, signalPath });
+  const made = new WeakMap<Persistence, LibsecretPersistenceOptions>();
+  const make = (options: LibsecretPersistenceOptions = { signalPath: '', service: '' }) => {
+    const service = options.service || `msal-persist-test-${process.pid}-${++count}`;
+    const resolved = { ...options, service, signalPath: options.signalPath || join(dir, `${service}.signal`) };
+    const persistence = new LibsecretPersistence(resolved);
+    made.set(persistence, resolved);
     return persistence;
   };
+  const optionsOf = (persistence: Persistence) => made.get(persistence) ?? { signalPath: '', service: '' };
 
   persistenceContract('LibsecretPersistence (real Secret Service)', () => make(), {
     isEncrypted: true,
-    reopen: (one) => {
-      const { service, signalPath } = made.get(one) ?? { service: '', signalPath: '' };
-      return make(service, signalPath);
-    },
-    cleanup: async (one) => {
-      const { service, signalPath } = made.get(one) ?? { service: '', signalPath: '' };
-      await deleteService(service, signalPath);
-    },
+    reopen: (one) => make(optionsOf(one)),
+    cleanup: (one) => deleteItem(optionsOf(one)),
   });
 
-  it('keeps an unreadable cache aside as another secret of the same service', async () => {
+  it('keeps an unreadable cache aside under a schema of its own, which no lookup of the cache matches', async () => {
     const persistence = make();
-    const { service, signalPath } = made.get(persistence) ?? { service: '', signalPath: '' };
+    const options = optionsOf(persistence);
+    const service = options.service ?? '';
     try {
       await persistence.save(new TextEncoder().encode('not json'));
       const where = await persistence.keepAside();
-      const aside = /moved to account (\S+)$/.exec(where ?? '')?.[1] ?? '';
-      expect(aside).toMatch(/^MSALCache\.corrupt-/);
-      const kept = new LibsecretPersistence({ signalPath, service, account: aside });
-      expect(new TextDecoder().decode((await kept.load()) ?? undefined)).toBe('not json');
+      const aside = /moved to schema (\S+)$/.exec(where ?? '')?.[1] ?? '';
+      expect(aside).toMatch(/^org\.freedesktop\.Secret\.Generic\.corrupt-/);
       expect(await persistence.load()).toBeNull();
+      expect(JSON.parse(await python(keytar, ['lookup', service, 'MSALCache']))).toBeNull();
+      const kept = new LibsecretPersistence({ ...options, schema: aside });
+      expect(new TextDecoder().decode((await kept.load()) ?? undefined)).toBe('not json');
+      await kept.delete();
     } finally {
-      await deleteService(service, signalPath);
+      await deleteItem(options);
     }
   });
 
   it('real msal-node: device code then silent; a second app with its own persistence object sees the tokens', async () => {
-    const service = `msal-persist-msal-${process.pid}`;
-    const signalPath = join(dir, 'msal.cache');
+    const options = { service: `msal-persist-msal-${process.pid}`, signalPath: join(dir, 'msal.cache') };
     const plugin = () =>
       new PersistenceCachePlugin({
-        persistence: new LibsecretPersistence({ signalPath, service }),
-        lock: new FileLock(`${signalPath}.lockfile`),
+        persistence: new LibsecretPersistence(options),
+        lock: new FileLock(`${options.signalPath}.lockfile`),
         logger: {},
       });
     const app = (idp: FakeTokenEndpoint) =>
@@ -100,7 +93,7 @@ describe.runIf(probe.ok || secretServiceRequired)('LibsecretPersistence on a rea
       expect(fromB.accessToken).toBe(signedIn?.accessToken);
       expect(idpB.calls.total).toBe(0);
     } finally {
-      await deleteService(service, signalPath);
+      await deleteItem(options);
     }
   });
 });

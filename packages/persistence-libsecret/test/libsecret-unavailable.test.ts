@@ -1,113 +1,106 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LibsecretPersistence } from '../src/index.js';
-import { secretServiceRequired } from './secret-service.js';
+import { KoffiLibsecretNative, LibsecretPersistence } from '../src/index.js';
+import { skippedNotice } from '../src/testing/index.js';
+import { envWithout, inChild, withPrivateSecretService } from './private-secret-service.js';
+import { mode } from './real-secret-service.js';
 
-const run = promisify(execFile);
-const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const child = join(packageDir, 'test', 'fixtures', 'load-once.ts');
 const dir = mkdtempSync(join(tmpdir(), 'msal-persist-libsecret-na-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const linux = process.platform === 'linux';
+skippedNotice(mode, 'persistence-libsecret without a usable Secret Service: bus without one, locked, frozen');
 
-interface ChildResult {
-  ok: boolean;
-  name?: string;
-  code?: string;
-  message?: string;
-}
-
-async function inChild(env: NodeJS.ProcessEnv, action: 'load' | 'save' = 'load'): Promise<ChildResult> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=dev-source', child, join(dir, `${action}.signal`), action],
-    { cwd: packageDir, env, timeout: 20_000 },
-  );
-  return JSON.parse(stdout) as ChildResult;
-}
-
-function envWithout(...names: string[]): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of names) delete env[name];
-  return env;
-}
-
-async function hasCommand(name: string): Promise<boolean> {
-  try {
-    await run('sh', ['-c', `command -v ${name}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe.runIf(process.platform === 'linux')(
-  'LibsecretPersistence without a reachable Secret Service (real processes)',
-  () => {
-    it('fails with NotAvailable when DBUS_SESSION_BUS_ADDRESS points to no socket', async () => {
-      const result = await inChild({
-        ...process.env,
-        DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}`,
-      });
+describe.runIf(linux)('LibsecretPersistence where no session bus exists (real processes)', () => {
+  it('fails with NotAvailable saying there is no session bus, without X11 autolaunch noise', async () => {
+    const env = envWithout('DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'DISPLAY', 'WAYLAND_DISPLAY');
+    for (const action of ['load', 'save']) {
+      const result = await inChild(env, join(dir, `${action}.signal`), action);
       expect(result).toMatchObject({ ok: false, name: 'PersistenceError', code: 'NotAvailable' });
-      expect(result.message).toContain('No D-Bus session bus is reachable');
+      expect(result.message).toContain('No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set');
+      expect(result.message).not.toMatch(/autolaunch|X11/);
+    }
+  });
+
+  it('names the missing package when libsecret-1.so.0 cannot be loaded', async () => {
+    const native = new KoffiLibsecretNative({
+      library: 'libsecret-not-installed.so.0',
+      env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'bus')}` },
     });
-
-    it('fails with NotAvailable when no session bus is configured at all', async () => {
-      const result = await inChild(envWithout('DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'WAYLAND_DISPLAY'), 'save');
-      expect(result).toMatchObject({ ok: false, name: 'PersistenceError', code: 'NotAvailable' });
+    const persistence = new LibsecretPersistence({ signalPath: join(dir, 'lib.signal'), service: 'x', native });
+    await expect(persistence.load()).rejects.toMatchObject({
+      code: 'NotAvailable',
+      message: expect.stringContaining('apt-get install libsecret-1-0'),
     });
-  },
-);
+  });
+});
 
-const tools = ['dbus-run-session', 'gnome-keyring-daemon', 'gdbus'];
-const haveTools = process.platform === 'linux' && (await Promise.all(tools.map(hasCommand))).every(Boolean);
+describe.runIf(mode.run)('LibsecretPersistence without a usable Secret Service (private buses and keyrings)', () => {
+  it('fails with NotAvailable when DBUS_SESSION_BUS_ADDRESS points to no socket', async () => {
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}` };
+    const result = await inChild(env, join(dir, 'nobus.signal'), 'load');
+    expect(result).toMatchObject({ ok: false, name: 'PersistenceError', code: 'NotAvailable' });
+    expect(result.message).toContain('No D-Bus session bus is reachable');
+  });
 
-describe.runIf(haveTools || (process.platform === 'linux' && secretServiceRequired))(
-  'LibsecretPersistence on a locked collection (a private bus and keyring)',
-  () => {
-    it('fails with StoreLocked when the login collection is locked and no prompt can be shown', async () => {
-      const home = mkdtempSync(join(dir, 'home-'));
-      const script = [
-        'set -e',
-        'export XDG_DATA_HOME="$HOME/.local/share" XDG_RUNTIME_DIR="$HOME/runtime"',
-        'mkdir -p "$XDG_DATA_HOME/keyrings" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"',
-        'eval "$(printf %s pw | gnome-keyring-daemon --daemonize --unlock --components=secrets 2>/dev/null)"',
-        // Create the item first, so the lock hides an existing secret.
-        '"$NODE" --import tsx --conditions=dev-source "$CHILD" "$SIGNAL" save >/dev/null',
-        'gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets ' +
-          '--method org.freedesktop.Secret.Service.Lock "[\'/org/freedesktop/secrets/collection/login\']" >/dev/null',
-        '"$NODE" --import tsx --conditions=dev-source "$CHILD" "$SIGNAL" save',
-      ].join('\n');
-      const env = {
-        ...envWithout(
-          'DISPLAY',
-          'WAYLAND_DISPLAY',
-          'DBUS_SESSION_BUS_ADDRESS',
-          'XDG_RUNTIME_DIR',
-          'GNOME_KEYRING_CONTROL',
-        ),
-        HOME: home,
-        NODE: process.execPath,
-        CHILD: child,
-        SIGNAL: join(home, 'locked.signal'),
-      };
-      const { stdout } = await run('dbus-run-session', ['--', 'bash', '-c', script], {
-        cwd: packageDir,
-        env,
-        timeout: 25_000,
-      });
-      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
-      expect(result).toMatchObject({ ok: false, name: 'PersistenceError', code: 'StoreLocked' });
-    });
-  },
-);
+  it('fails with NotAvailable, "no Secret Service", on a bus where none runs or can be started', async () => {
+    // A session bus whose only service folder is empty: nothing answers org.freedesktop.secrets.
+    const services = join(dir, 'no-services');
+    mkdirSync(services, { recursive: true });
+    const config = join(dir, 'session.conf');
+    writeFileSync(
+      config,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=${dir}</listen><auth>EXTERNAL</auth><servicedir>${services}</servicedir>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
+    );
+    const { stdout } = await promisify(execFile)(
+      'dbus-run-session',
+      [
+        `--config-file=${config}`,
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--conditions=dev-source',
+        join(import.meta.dirname, 'fixtures', 'child.ts'),
+        join(dir, 'nosvc.signal'),
+        'save',
+      ],
+      { cwd: join(import.meta.dirname, '..'), env: envWithout('DBUS_SESSION_BUS_ADDRESS'), timeout: 30_000 },
+    );
+    const result = JSON.parse(stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ ok: false, code: 'NotAvailable' });
+    expect(result.message).toContain('No Secret Service runs on the session bus');
+  });
 
-describe.runIf(process.platform !== 'linux')('LibsecretPersistence off Linux', () => {
+  it('fails with StoreLocked, reading and writing, when the collection is locked and no prompt can be shown', async () => {
+    const lock =
+      'gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets --method org.freedesktop.Secret.Service.Lock "[\'/org/freedesktop/secrets/collection/login\']" >/dev/null';
+    // The item exists before the lock, so "locked" must not read as "no cache".
+    const [saved, read, write] = await withPrivateSecretService(dir, [
+      'CHILD "$HOME/s" save',
+      lock,
+      'CHILD "$HOME/s" load',
+      'CHILD "$HOME/s" save',
+    ]);
+    expect(saved).toEqual({ ok: true });
+    expect(read).toMatchObject({ ok: false, name: 'PersistenceError', code: 'StoreLocked' });
+    expect(write).toMatchObject({ ok: false, name: 'PersistenceError', code: 'StoreLocked' });
+  }, 90_000);
+
+  it('fails with Timeout when the daemon is frozen, cancels the stuck D-Bus call, and works once it resumes', async () => {
+    const [result = {}] = await withPrivateSecretService(dir, ['CHILD "$HOME/s" freeze']);
+    expect(result.frozen).toMatchObject({ ok: false, code: 'Timeout' });
+    expect(result.cancelled).toEqual({ domain: 'g-io-error-quark', code: 19 });
+    expect(result.after).toBe('{"kept":true}');
+  }, 90_000);
+});
+
+describe.runIf(!linux)('LibsecretPersistence off Linux', () => {
   it('imports fine and fails with NotAvailable, naming the right backend', async () => {
     const persistence = new LibsecretPersistence({ signalPath: join(dir, 'x.signal'), service: 'msal-persist-test' });
     await expect(persistence.load()).rejects.toMatchObject({

@@ -1,57 +1,71 @@
-import { isPersistenceError } from '@msal-persist/core';
-import { keyringError, MemorySecretStore } from '@msal-persist/persistence-keyring/testing';
+import { isPersistenceError, PersistenceError } from '@msal-persist/core';
 import { describe, expect, it } from 'vitest';
-import { LibsecretPersistence, mapSecretServiceError } from '../src/index.js';
+import { LibsecretCallError, type LibsecretNative, LibsecretPersistence, mapSecretServiceError } from '../src/index.js';
 
 const context = { action: 'read', backend: 'libsecret:svc/MSALCache' } as const;
 const headless = { hasDisplay: false };
 
-describe('mapSecretServiceError (messages as @napi-rs/keyring reports them)', () => {
+describe('mapSecretServiceError (GErrors as libsecret reported them on a real bus)', () => {
   it.each([
     [
-      'Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead',
+      'g-io-error-quark',
+      1,
+      'Could not connect: No such file or directory',
       'NotAvailable',
+      'No D-Bus session bus is reachable',
     ],
     [
-      'Platform failure: DBus error: Failed to connect to socket /nonexistent: No such file or directory',
+      'g-dbus-error-quark',
+      2,
+      'The name org.freedesktop.secrets was not provided by any .service files',
       'NotAvailable',
+      'No Secret Service runs',
     ],
     [
-      'Platform failure: DBus error: The name org.freedesktop.secrets was not provided by any .service files',
+      'g-dbus-error-quark',
+      19,
+      'Object does not exist at path “/org/freedesktop/secrets/collection/login”',
       'NotAvailable',
+      'no such collection',
     ],
-    ['Platform failure: No DBus session or Secret Service provider found', 'NotAvailable'],
-    ["Couldn't access platform storage: Secret Service: no result found", 'NotAvailable'],
-    ["Couldn't access platform storage: Secret Service: object locked", 'StoreLocked'],
-    ["Couldn't access platform storage: Secret Service: unlock prompt was dismissed", 'StoreLocked'],
-    [
-      'Platform failure: DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply',
-      'Timeout',
-    ],
-    ['Platform failure: DBus error: Rejected send message (org.freedesktop.DBus.Error.AccessDenied)', 'AccessDenied'],
-    ['Entry is matched by 2 credentials: [...]', 'Io'],
-    ['Platform failure: Crypto error: bad padding', 'Io'],
-  ])('%j → %s (headless)', (message, code) => {
-    const cause = keyringError(message);
+    ['secret-error', 2, 'Cannot create an item in a locked collection', 'StoreLocked', 'no unlock prompt can be shown'],
+    ['secret-error', 2, 'the item is in a locked collection and was not unlocked', 'StoreLocked', 'locked'],
+    ['g-dbus-error-quark', 4, 'Did not receive a reply', 'Timeout', 'did not answer'],
+    ['g-io-error-quark', 24, 'Timeout was reached', 'Timeout', 'did not answer'],
+    ['g-io-error-quark', 19, 'Operation was cancelled', 'Aborted', 'cancelled'],
+    ['g-dbus-error-quark', 9, 'Rejected send message', 'AccessDenied', 'refused'],
+    ['g-dbus-error-quark', 16, 'Invalid arguments', 'Io', 'failed to read'],
+  ] as const)('%s %i %j → %s (headless)', (domain, code, message, expected, advice) => {
+    const cause = new LibsecretCallError('lookup', domain, code, message);
     const error = mapSecretServiceError(cause, context, headless);
-    expect(error.code).toBe(code);
+    expect(error.code).toBe(expected);
+    expect(error.message).toContain(advice);
+    expect(error.message).toContain(message);
     expect(error).toMatchObject({ backend: 'libsecret:svc/MSALCache', cause });
   });
 
-  it('reads a dismissed prompt with a display as the user refusing: AccessDenied', () => {
-    const cause = keyringError("Couldn't access platform storage: Secret Service: unlock prompt was dismissed");
-    expect(mapSecretServiceError(cause, context, { hasDisplay: true }).code).toBe('AccessDenied');
+  it('says a dismissed prompt when a display exists', () => {
+    const cause = new LibsecretCallError('lookup', 'secret-error', 2, 'locked');
+    const error = mapSecretServiceError(cause, context, { hasDisplay: true });
+    expect(error.code).toBe('StoreLocked');
+    expect(error.message).toContain('unlock prompt was dismissed');
   });
 
-  it('looks at nested causes too', () => {
-    const cause = new Error('Platform failure', { cause: new Error('DBus error: Failed to connect to socket /x') });
-    expect(mapSecretServiceError(cause, context, headless).code).toBe('NotAvailable');
+  it('passes a PersistenceError through, and makes anything else Io', () => {
+    const typed = new PersistenceError('NotAvailable', 'no koffi', { backend: 'libsecret' });
+    expect(mapSecretServiceError(typed, context)).toBe(typed);
+    expect(mapSecretServiceError(new Error('boom'), context).code).toBe('Io');
   });
 
-  it('is what LibsecretPersistence applies to store failures', async () => {
-    const store = new MemorySecretStore();
-    const persistence = new LibsecretPersistence({ signalPath: '/nonexistent/x.signal', service: 'svc', store });
-    store.failNext('get', keyringError("Couldn't access platform storage: Secret Service: object locked"));
+  it('is what LibsecretPersistence applies to libsecret failures', async () => {
+    const native: LibsecretNative = {
+      lookup: async () => {
+        throw new LibsecretCallError('lookup', 'secret-error', 2, 'locked');
+      },
+      store: async () => undefined,
+      clear: async () => false,
+    };
+    const persistence = new LibsecretPersistence({ signalPath: '/nonexistent/x.signal', service: 'svc', native });
     const error = await persistence.load().catch((e: unknown) => e);
     expect(isPersistenceError(error, 'StoreLocked')).toBe(true);
   });

@@ -14,8 +14,11 @@ export interface PersistenceContractOptions {
   largeBytes?: number;
   /** Expected `isEncrypted`. Checked when set. */
   isEncrypted?: boolean;
-  /** Tests to skip, each with the reason the backend cannot do it: `{ binary: 'stores text only' }`. */
-  skip?: Partial<Record<'binary' | 'large' | 'concurrentSaves', string>>;
+  /**
+   * Tests to skip, each with the reason the backend cannot do it: `{ binary: 'stores text only' }`.
+   * A backend without the optional `keepAside` must declare `keepAside` here.
+   */
+  skip?: Partial<Record<'binary' | 'large' | 'concurrentSaves' | 'keepAside', string>>;
 }
 
 function filled(size: number, seed: number): Uint8Array {
@@ -173,21 +176,25 @@ export function persistenceContract(
       expect(isWhole(final)).toBe(true);
     });
 
-    it('keeps unreadable content aside when it can', async () => {
-      const persistence = await make();
-      if (!persistence.keepAside) {
-        expect(persistence.keepAside).toBeUndefined();
-        return;
-      }
-      expect(await persistence.keepAside()).toBeUndefined();
-      const saved = await persistence.save(text('not json at all'));
-      const where = await persistence.keepAside();
-      expect(typeof where).toBe('string');
-      expect(await persistence.load()).toBeNull();
-      expect(await persistence.stamp()).not.toBe(saved);
-      await persistence.save(text('{}'));
-      expect(new TextDecoder().decode((await persistence.load()) ?? undefined)).toBe('{}');
-    });
+    it.skipIf(skipIf('keepAside'))(
+      `keeps unreadable content aside${options.skip?.keepAside ? ` (skipped: ${options.skip.keepAside})` : ''}`,
+      async () => {
+        const persistence = await make();
+        if (!persistence.keepAside) {
+          throw new Error(
+            `${name} has no keepAside(): implement it, or declare skip: { keepAside: '<why this store cannot> ' }.`,
+          );
+        }
+        expect(await persistence.keepAside()).toBeUndefined();
+        const saved = await persistence.save(text('not json at all'));
+        const where = await persistence.keepAside();
+        expect(typeof where).toBe('string');
+        expect(await persistence.load()).toBeNull();
+        expect(await persistence.stamp()).not.toBe(saved);
+        await persistence.save(text('{}'));
+        expect(new TextDecoder().decode((await persistence.load()) ?? undefined)).toBe('{}');
+      },
+    );
 
     describe.runIf(options.reopen)('seen from a second instance over the same store', () => {
       it("sees the other instance's saves and deletes in load and stamp", async () => {

@@ -1,0 +1,110 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { FilePersistence } from '@msal-persist/persistence-file';
+import type { KernelKeyring, KeyringScope } from './kernel-keyring.js';
+import { KernelKeyringCodec, type KernelKeyringCodecOptions } from './kernel-keyring-codec.js';
+
+/**
+ * Options for {@link KernelKeyringPersistence}.
+ *
+ * @example
+ * ```ts
+ * const options: KernelKeyringPersistenceOptions = { scope: 'persistent' };
+ * ```
+ */
+export interface KernelKeyringPersistenceOptions {
+  /** Which kernel keyring holds the key. Default `persistent`: see {@link KeyringScope}. */
+  scope?: KeyringScope;
+  /** File mode on POSIX. Default `0o600`; folders created for it get `0o700`. */
+  mode?: number;
+  /** Backend name for messages. Default `kernel-keyring:${path}`. */
+  name?: string;
+  /** The keyring calls (tests). Default: the real syscalls through koffi. */
+  kernel?: () => Promise<KernelKeyring>;
+}
+
+/** Header bytes a new process reads to reuse the stored key (magic, version, uid, key id). */
+const HEADER_BYTES = 25;
+
+/**
+ * The first `limit` bytes of `path` (all of it by default), or `undefined` when it is missing,
+ * unreadable or not a regular file: opened non-blocking and checked, so a FIFO never hangs us.
+ */
+async function readStart(path: string, limit = Number.POSITIVE_INFINITY): Promise<Uint8Array | undefined> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = await handle.stat();
+    if (!stats.isFile()) return undefined;
+    const buffer = new Uint8Array(Math.min(stats.size, limit));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * The msal token cache as an AES-256-GCM encrypted file whose key lives only in the Linux kernel
+ * keyring: encrypted at rest where no Secret Service runs (SSH sessions, WSL, containers, CI,
+ * servers). Atomic saves, the change stamp and keeping unreadable content aside are
+ * {@link FilePersistence}'s; pair it with a `FileLock` at `${path}.lockfile`.
+ *
+ * When the key is gone (reboot, the persistent keyring expired unused, `keyctl unlink`) the file
+ * cannot be decrypted: `load` fails with `Corrupt`, so the cache plugin warns and starts empty
+ * (users sign in again), and the next save writes a new key. That undecryptable file is deleted,
+ * not kept aside. A file of another user, or one changed by anyone, is `Corrupt` too (and kept
+ * aside). Where the kernel refuses the keyring calls (a container's seccomp profile) every call
+ * fails with `NotAvailable`.
+ *
+ * @example
+ * ```ts
+ * import { PersistenceCachePlugin } from '@msal-persist/core';
+ * import { FileLock } from '@msal-persist/persistence-file';
+ * import { KernelKeyringPersistence } from '@msal-persist/persistence-kernel-keyring';
+ *
+ * const path = '/home/me/.cache/my-daemon/msal.cache.kernel-keyring';
+ * const cachePlugin = new PersistenceCachePlugin({
+ *   persistence: new KernelKeyringPersistence(path),
+ *   lock: new FileLock(`${path}.lockfile`),
+ * });
+ * ```
+ */
+export class KernelKeyringPersistence extends FilePersistence {
+  /** The keyring the key is kept in (as asked; a kernel without persistent keyrings uses `user`). */
+  readonly scope: KeyringScope;
+  private readonly keyCodec: KernelKeyringCodec;
+
+  constructor(path: string, options: KernelKeyringPersistenceOptions = {}) {
+    const name = options.name ?? `kernel-keyring:${path}`;
+    const codecOptions: KernelKeyringCodecOptions = {
+      backend: name,
+      storedHeader: () => readStart(path, HEADER_BYTES),
+      ...(options.scope === undefined ? {} : { scope: options.scope }),
+      ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+    };
+    const codec = new KernelKeyringCodec(codecOptions);
+    super(path, { name, codec, ...(options.mode === undefined ? {} : { mode: options.mode }) });
+    this.keyCodec = codec;
+    this.scope = options.scope ?? 'persistent';
+  }
+
+  /** Removes the file and its key. */
+  override async delete(): Promise<void> {
+    const stored = await readStart(this.path);
+    await super.delete();
+    if (stored) await this.keyCodec.removeKey(stored).catch(() => undefined);
+  }
+
+  /** Keeps unreadable content aside, except a file whose key is gone: nothing can read it, so it is deleted. */
+  override async keepAside(): Promise<string | undefined> {
+    const stored = await readStart(this.path);
+    if (stored && (await this.keyCodec.keyIsGone(stored).catch(() => false))) {
+      await super.delete();
+      return undefined;
+    }
+    return super.keepAside();
+  }
+}
