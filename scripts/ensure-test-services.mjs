@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The Debian packages the tests need on Linux, in one place for `pnpm test` and `.ci/run`: a real
-// Secret Service (gnome-keyring in a private D-Bus session), libsecret, a real Redis, the kernel
-// keyring tools, and the other writers the interop tests run (Python's libsecret binding for
-// keytar's layout, the seed's python3-msal-extensions, libseccomp to refuse keyring syscalls as a
-// container does). Installed when we can (root with apt-get); otherwise we stop at once with the
-// exact command to run.
+// Secret Service (gnome-keyring in a private D-Bus session), libsecret, a real Redis (redis-cli to
+// create a Redis Cluster, openssl for the TLS tests' certificates), the kernel keyring tools, and
+// the other writers the interop tests run (Python's libsecret binding for keytar's layout, the
+// seed's python3-msal-extensions, libseccomp to refuse keyring syscalls as a container does).
+// Installed when we can (root with apt-get); otherwise we stop at once with the exact command to run.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +19,8 @@ const NEEDED = [
   ['command -v gdbus', 'libglib2.0-bin'],
   ['ls /usr/lib/*/libsecret-1.so.0 /usr/lib/libsecret-1.so.0 2>/dev/null | grep -q .', 'libsecret-1-0'],
   ['command -v redis-server', 'redis-server'],
+  ['command -v redis-cli', 'redis-tools'],
+  ['command -v openssl', 'openssl'],
   ['command -v keyctl', 'keyutils'],
   ['command -v setpriv', 'util-linux'],
   [`${PY} -c 'import gi'`, 'python3-gi'],
@@ -38,7 +40,7 @@ export function ensureTestServices() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
     console.error(
-      `The tests need a real Secret Service, Redis, keyutils and the Python MSAL extensions. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
+      `The tests need a real Secret Service, Redis, openssl, keyutils and the Python MSAL extensions. Install them, then run pnpm test again:\n\n  sudo ${line}\n`,
     );
     process.exit(1);
   }

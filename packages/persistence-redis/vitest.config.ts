@@ -11,5 +11,7 @@ if (noServerOnWindows) {
 
 export default packageProject(
   'persistence-redis',
-  noServerOnWindows ? { include: ['test/codec.test.ts', 'src/**/*.test.ts'] } : {},
+  noServerOnWindows
+    ? { include: ['test/codec.test.ts', 'test/options.test.ts', 'test/version-watch.test.ts', 'src/**/*.test.ts'] }
+    : {},
 );

@@ -1,6 +1,7 @@
-import { RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
-import { RedisLock, type RedisLockSettings } from './redis-lock.js';
-import { RedisPersistence, type RedisPersistenceSettings } from './redis-persistence.js';
+import { expectedCommandTimeout } from './redis-client.js';
+import { checkConnectionOptions, RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
+import { lockSettings, RedisLock, type RedisLockSettings } from './redis-lock.js';
+import { persistenceSettings, RedisPersistence, type RedisPersistenceSettings } from './redis-persistence.js';
 
 /**
  * Options for {@link createRedisCache}: connection, keys, TTL, codec and lock settings.
@@ -50,9 +51,21 @@ export interface RedisCache extends AsyncDisposable {
  * ```
  */
 export async function createRedisCache(options: RedisCacheOptions = {}): Promise<RedisCache> {
+  // Every option is checked before anything connects: a bad one is a TypeError/RangeError naming it.
+  checkConnectionOptions(options);
+  lockSettings(options);
+  persistenceSettings(options, expectedCommandTimeout(options));
   const connection = await RedisConnection.open(options);
-  const lock = new RedisLock(connection, options);
-  const persistence = new RedisPersistence(connection, { ...options, fencedBy: lock });
+  let lock: RedisLock;
+  let persistence: RedisPersistence;
+  try {
+    lock = new RedisLock(connection, options);
+    persistence = new RedisPersistence(connection, { ...options, fencedBy: lock });
+  } catch (error) {
+    // Nothing checked above should throw here; if it does, do not leave a client of ours behind.
+    await connection.close();
+    throw error;
+  }
   const close = () => connection.close();
   return { persistence, lock, connection, close, [Symbol.asyncDispose]: close };
 }

@@ -16,8 +16,8 @@ export interface RedisKeys {
   readonly lock: string;
   /** Counter handing out fencing tokens; never deleted. */
   readonly fence: string;
-  /** Prefix of the keys that keep unreadable blobs aside. */
-  readonly aside: string;
+  /** Pub/sub channel on which every write publishes the new version (not a key: no slot). */
+  readonly channel: string;
 }
 
 /**
@@ -38,6 +38,6 @@ export function redisKeys(prefix: string, partition: string): RedisKeys {
     seq: `${base}:seq`,
     lock: `${base}:lock`,
     fence: `${base}:fence`,
-    aside: `${base}:aside`,
+    channel: `${base}:changed`,
   };
 }

@@ -1,56 +1,91 @@
-import type { PersistenceError } from '@msal-persist/core';
-import { Redis, type RedisOptions } from 'ioredis';
-import type { LuaScript } from './lua-script.js';
-import { mapRedisError } from './map-redis-error.js';
+import type { ConnectionOptions } from 'node:tls';
+import { checkNumberOption, delay, type PersistenceError } from '@msal-persist/core';
+import type { RedisOptions } from 'ioredis';
+import { InvalidationFeed } from './invalidation-feed.js';
+import type { LuaScript, ScriptArg } from './lua-script.js';
+import { type ConnectionProblem, isSwitchingOver, mapRedisError } from './map-redis-error.js';
+import {
+  buildClient,
+  clientCommandTimeout,
+  clientConnectTimeout,
+  describeClient,
+  MAX_TIMER_MS,
+  type RedisClient,
+  type RedisClusterOptions,
+  type RedisSentinelOptions,
+} from './redis-client.js';
+import { VersionWatch } from './version-watch.js';
 
 /**
- * How to reach Redis. Pass your own ioredis `client` (it is never quit by us), or a `url` and/or
- * `redisOptions` and a client is created with fast-fail settings and owned by the caller of `close()`.
+ * How to reach Redis: your own ioredis `client` (a `Redis` or a `Cluster`, never quit by us), or
+ * one of `url` (one server), `sentinel` (a primary found through Sentinel) or `cluster` (Redis
+ * Cluster seed nodes), and a client is created with fast-fail settings and quit by `close()`.
  *
  * @example
  * ```ts
- * const options: RedisConnectionOptions = { url: 'redis://cache.internal:6379', commandTimeoutMs: 1000 };
+ * const options: RedisConnectionOptions = { url: 'rediss://cache.internal:6380', tls: { ca: caPem }, commandTimeoutMs: 1000 };
  * ```
  */
 export interface RedisConnectionOptions {
-  /** An ioredis client you own. Give it {@link fastFailRedisOptions} so token calls never hang. */
-  client?: Redis;
+  /** An ioredis `Redis` or `Cluster` you own. Give it {@link fastFailRedisOptions} so token calls never hang. */
+  client?: RedisClient;
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS. Default `redis://127.0.0.1:6379`. */
   url?: string;
-  /** Extra ioredis options for the client we create (TLS, password, db…); the fast-fail settings win. */
+  /** A primary behind Redis Sentinel. */
+  sentinel?: RedisSentinelOptions;
+  /** A Redis Cluster. */
+  cluster?: RedisClusterOptions;
+  /** TLS for the Redis nodes: `ca`, `cert`/`key` (client certificate), `servername`. Implied empty by `rediss://`. */
+  tls?: ConnectionOptions;
+  /** Extra ioredis options for the client we create (password, db…; every node's, for a Cluster); the fast-fail settings win. */
   redisOptions?: Omit<RedisOptions, 'replyMapping'>;
   /** How long connecting may take before failing with `Timeout`/`NotAvailable`. Default 3000. */
   connectTimeoutMs?: number;
   /** How long one command may take before failing with `Timeout`. Default 2000. */
   commandTimeoutMs?: number;
+  /**
+   * How long a call waits for a new primary (Sentinel failover, Cluster failover or resharding)
+   * before failing with `NotAvailable`; a lock acquisition waits up to its own timeout instead.
+   * Default 15 000 for Sentinel and Cluster, 0 (fail at once) for one server.
+   */
+  failoverTimeoutMs?: number;
 }
 
-/**
- * ioredis settings that make every command fail fast instead of queueing while Redis is down:
- * no offline queue, no resend after a dropped connection, a connect and a command timeout, and
- * reconnects every ≤ 1 s in the background so the cache works again as soon as Redis is back.
- *
- * @example
- * ```ts
- * const client = new Redis(process.env.REDIS_URL, fastFailRedisOptions({ commandTimeoutMs: 1000 }));
- * ```
- */
-export function fastFailRedisOptions(
-  options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {},
-): Omit<RedisOptions, 'replyMapping'> {
+/** The validated timeouts of `options`. */
+function timeoutsOf(options: { connectTimeoutMs?: number | undefined; commandTimeoutMs?: number | undefined }) {
   return {
-    connectTimeout: options.connectTimeoutMs ?? 3000,
-    commandTimeout: options.commandTimeoutMs ?? 2000,
-    enableOfflineQueue: false,
-    // 0, not 1: a resent script could apply a write twice, and the caller's retry is cheaper than a stall.
-    maxRetriesPerRequest: 0,
-    retryStrategy: (times: number) => Math.min(times * 50, 1000),
+    connectTimeoutMs: checkNumberOption('connectTimeoutMs', options.connectTimeoutMs, 3000, {
+      min: 1,
+      max: MAX_TIMER_MS,
+    }),
+    commandTimeoutMs: checkNumberOption('commandTimeoutMs', options.commandTimeoutMs, 2000, {
+      min: 1,
+      max: MAX_TIMER_MS,
+    }),
   };
 }
 
 /**
- * One ioredis client plus the error mapping and timeouts every command of this package goes
- * through. Share one between several caches (partitions) of a process.
+ * Checks `options` without connecting: numbers, and that at most one of `client`, `url`,
+ * `sentinel` and `cluster` is given. Throws a `TypeError`/`RangeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * checkConnectionOptions({ url, commandTimeoutMs: 1000 });
+ * ```
+ */
+export function checkConnectionOptions(options: RedisConnectionOptions): void {
+  timeoutsOf(options);
+  checkNumberOption('failoverTimeoutMs', options.failoverTimeoutMs, 0, { min: 0, max: MAX_TIMER_MS });
+  const given = (['client', 'url', 'sentinel', 'cluster'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 1)
+    throw new TypeError(`Pass one of client, url, sentinel and cluster, not ${given.join(' and ')}.`);
+}
+
+/**
+ * One ioredis client (one server, a Sentinel-managed primary, or a Cluster) plus the error mapping,
+ * timeouts, failover waits and change notifications every command of this package goes through.
+ * Share one between several caches (partitions) of a process.
  *
  * @example
  * ```ts
@@ -61,27 +96,57 @@ export function fastFailRedisOptions(
  */
 export class RedisConnection {
   /** The ioredis client. */
-  readonly client: Redis;
-  /** `redis://host:port`, for messages. */
+  readonly client: RedisClient;
+  /** `redis://host:port`, `redis-sentinel://name@…`, `redis-cluster://…`, for messages. */
   readonly where: string;
   /** Command timeout in milliseconds. */
   readonly commandTimeoutMs: number;
+  /** How long a call waits for a new primary; 0 when it fails at once. */
+  readonly failoverTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly owned: boolean;
-  private lastError: unknown;
+  private feed: InvalidationFeed | undefined;
+  private closed = false;
+  private lastProblem: ConnectionProblem | undefined;
 
   /** Wraps `client`; `owned` clients are quit by {@link RedisConnection.close}. Prefer {@link RedisConnection.open}. */
-  constructor(client: Redis, options: { owned?: boolean; connectTimeoutMs?: number; commandTimeoutMs?: number } = {}) {
+  constructor(
+    client: RedisClient,
+    options: {
+      owned?: boolean;
+      connectTimeoutMs?: number;
+      commandTimeoutMs?: number;
+      failoverTimeoutMs?: number;
+      where?: string;
+    } = {},
+  ) {
     this.client = client;
     this.owned = options.owned ?? false;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? client.options.connectTimeout ?? 3000;
-    this.commandTimeoutMs = options.commandTimeoutMs ?? client.options.commandTimeout ?? 2000;
-    const { host, port, path } = client.options;
-    this.where = path ? `redis+unix://${path}` : `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`;
+    const { where, switchesPrimary } = describeClient(client);
+    this.where = options.where ?? where;
+    const timeouts = timeoutsOf({
+      connectTimeoutMs: options.connectTimeoutMs ?? clientConnectTimeout(client),
+      commandTimeoutMs: options.commandTimeoutMs ?? clientCommandTimeout(client),
+    });
+    this.connectTimeoutMs = timeouts.connectTimeoutMs;
+    this.commandTimeoutMs = timeouts.commandTimeoutMs;
+    this.failoverTimeoutMs = checkNumberOption(
+      'failoverTimeoutMs',
+      options.failoverTimeoutMs,
+      switchesPrimary ? 15_000 : 0,
+      { min: 0, max: MAX_TIMER_MS },
+    );
     // Only on our own client: on a caller's client a listener would hide errors they expect to see.
     if (this.owned) {
       client.on('error', (error: unknown) => {
-        this.lastError = error;
+        const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+        this.lastProblem = {
+          code: typeof code === 'string' ? code : undefined,
+          message: typeof message === 'string' ? message : undefined,
+        };
+      });
+      client.on('ready', () => {
+        this.lastProblem = undefined;
       });
     }
   }
@@ -91,19 +156,18 @@ export class RedisConnection {
    * `NotAvailable` or `Timeout` when Redis cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: RedisConnectionOptions = {}): Promise<RedisConnection> {
-    const timeouts = {
-      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
-      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
-    };
-    if (options.client) return new RedisConnection(options.client, timeouts);
-    // Legacy reply mapping only: the scripts' array replies are read as arrays.
-    const settings: Omit<RedisOptions, 'replyMapping'> = {
-      ...options.redisOptions,
-      ...fastFailRedisOptions(options),
-      lazyConnect: true,
-    };
-    const client = options.url ? new Redis(options.url, settings) : new Redis(settings);
-    const connection = new RedisConnection(client, { ...timeouts, owned: true });
+    checkConnectionOptions(options);
+    const timeouts = timeoutsOf(options);
+    const failover = options.failoverTimeoutMs === undefined ? {} : { failoverTimeoutMs: options.failoverTimeoutMs };
+    if (options.client) {
+      return new RedisConnection(options.client, {
+        ...failover,
+        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: timeouts.connectTimeoutMs }),
+        ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: timeouts.commandTimeoutMs }),
+      });
+    }
+    const client = buildClient({ ...options, ...timeouts });
+    const connection = new RedisConnection(client, { ...timeouts, ...failover, owned: true });
     try {
       await connection.ready();
     } catch (error) {
@@ -113,14 +177,26 @@ export class RedisConnection {
     return connection;
   }
 
-  /** Runs `command` once the client is ready, mapping every failure to a `PersistenceError`. */
-  async run<T>(backend: string, command: (client: Redis) => Promise<T>): Promise<T> {
-    try {
-      if (this.client.status !== 'ready') await this.ready();
-      // Our clients time out commands themselves; a caller's may not, and a token call must never hang.
-      return this.client.options.commandTimeout ? await command(this.client) : await this.guard(command(this.client));
-    } catch (error) {
-      throw this.map(error, backend);
+  /**
+   * Runs `command` once the client is ready, mapping every failure to a `PersistenceError`. While
+   * the primary is switching over (no connection, `READONLY`, `LOADING`, `CLUSTERDOWN`…), it tries
+   * again until `until` (a `Date.now()` deadline; default `failoverTimeoutMs` from now) — only on a
+   * connection with a failover timeout, so one plain server still fails at once. Every command of
+   * this package is safe to repeat: scripts compare tokens, and a repeated save writes the same bytes.
+   */
+  async run<T>(backend: string, command: (client: RedisClient) => Promise<T>, until?: number): Promise<T> {
+    const deadline = until ?? Date.now() + this.failoverTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (this.client.status !== 'ready') await this.ready();
+        // Our clients time out commands themselves; a caller's may not, and a token call must never hang.
+        return clientCommandTimeout(this.client) ? await command(this.client) : await this.guard(command(this.client));
+      } catch (error) {
+        const mapped = this.map(error, backend);
+        const pause = Math.min(50 * 2 ** attempt, 500);
+        if (this.failoverTimeoutMs === 0 || !isSwitchingOver(mapped) || Date.now() + pause >= deadline) throw mapped;
+        await delay(pause);
+      }
     }
   }
 
@@ -129,13 +205,32 @@ export class RedisConnection {
     backend: string,
     script: LuaScript,
     keys: readonly string[],
-    args: readonly (string | number | Buffer)[],
+    args: readonly ScriptArg[],
+    until?: number,
   ): Promise<unknown> {
-    return this.run(backend, (client) => script.run(client, keys, args));
+    return this.run(backend, (client) => script.run(client, keys, args), until);
   }
 
-  /** Quits the client if this connection created it; a caller's client is left alone. Idempotent. */
+  /** The version watch of a cache's `channel`, subscribing on first use. */
+  watch(channel: string): VersionWatch {
+    // Closed: a watch that is never subscribed, so every stamp asks (and fails like every command).
+    if (this.closed) return new VersionWatch();
+    this.feed ??= new InvalidationFeed(this.client);
+    return this.feed.watch(channel);
+  }
+
+  /** The version watch of `channel` if a persistence watches it already. */
+  existingWatch(channel: string): VersionWatch | undefined {
+    return this.feed?.existing(channel);
+  }
+
+  /**
+   * Stops the change notifications, and quits the client if this connection created it (a
+   * caller's client is left open). Idempotent.
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.feed?.close();
     if (!this.owned || this.client.status === 'end') return;
     try {
       await this.guard(this.client.quit());
@@ -148,11 +243,10 @@ export class RedisConnection {
   private async ready(): Promise<void> {
     const { client } = this;
     if (client.status === 'ready') return;
-    if (client.status === 'wait') {
-      await client.connect();
-      return;
-    }
-    if (client.status !== 'connecting' && client.status !== 'connect') {
+    // ioredis ends a client for good when a connect attempt fails at the wrong moment (a Sentinel
+    // lookup interrupted by a failover); ours must come back, not fail every call from then on.
+    const revive = client.status === 'end' && this.owned && !this.closed;
+    if (!revive && client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect') {
       // Reconnecting or closed: fail now rather than wait for a server that is down.
       throw new Error(`Connection is closed (client status ${client.status})`);
     }
@@ -160,15 +254,21 @@ export class RedisConnection {
       const timer = setTimeout(() => done(new Error('connect timed out')), this.connectTimeoutMs);
       const onReady = () => done();
       const onEnd = () => done(new Error('Connection is closed'));
+      // The first failure decides (refused, a certificate rejected): retrying it in the background
+      // is the client's job, a token call must not wait for it.
+      const onError = (error: unknown) => done(error instanceof Error ? error : new Error(String(error)));
       const done = (error?: Error) => {
         clearTimeout(timer);
         client.off('ready', onReady);
         client.off('end', onEnd);
+        client.off('error', onError);
         if (error) reject(error);
         else resolve();
       };
       client.once('ready', onReady);
       client.once('end', onEnd);
+      client.once('error', onError);
+      if (client.status === 'wait' || revive) client.connect().catch(onError);
     });
   }
 
@@ -181,11 +281,9 @@ export class RedisConnection {
   }
 
   private map(error: unknown, backend: string): PersistenceError {
-    const last = this.lastError as { code?: unknown } | undefined;
-    const lastCode = typeof last?.code === 'string' ? last.code : undefined;
     const timeoutMs = /connect/i.test(error instanceof Error ? error.message : '')
       ? this.connectTimeoutMs
       : this.commandTimeoutMs;
-    return mapRedisError(error, backend, this.where, timeoutMs, lastCode);
+    return mapRedisError(error, backend, this.where, timeoutMs, this.lastProblem);
   }
 }

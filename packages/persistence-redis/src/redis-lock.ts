@@ -1,6 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { delay, type Lock, type LockAcquireOptions, type LockHandle, PersistenceError } from '@msal-persist/core';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  asideName,
+  checkNumberOption,
+  delay,
+  type Lock,
+  type LockAcquireOptions,
+  type LockHandle,
+  PersistenceError,
+} from '@msal-persist/core';
 import { type RedisKeys, redisKeys } from './keys.js';
+import { MAX_TIMER_MS } from './redis-client.js';
 import type { RedisConnection } from './redis-connection.js';
 import { ACQUIRE, RELEASE, RENEW } from './scripts.js';
 
@@ -21,6 +30,42 @@ export interface RedisLockSettings {
   leaseMs?: number;
   /** `acquire` timeout when the caller gives none. Default 15 000. */
   defaultTimeoutMs?: number;
+  /** How long a lock or fencing-counter key of a foreign type, moved aside, is kept. Default 7 days. */
+  keepAsideTtlMs?: number;
+}
+
+/**
+ * Default of `keepAsideTtlMs`: a week, time enough to look at what was moved aside.
+ *
+ * @example
+ * ```ts
+ * const keepAsideTtlMs = settings.keepAsideTtlMs ?? KEEP_ASIDE_TTL_MS;
+ * ```
+ */
+export const KEEP_ASIDE_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Validates the lock settings (a `TypeError`/`RangeError` naming the option) and fills defaults.
+ *
+ * @example
+ * ```ts
+ * const { leaseMs } = lockSettings({ leaseMs: 5_000 });
+ * ```
+ */
+export function lockSettings(settings: RedisLockSettings) {
+  return {
+    keys: redisKeys(settings.prefix ?? 'msal-persist', settings.partition ?? 'default'),
+    // Below 100 ms a renewal every lease/3 cannot keep up with one slow round trip.
+    leaseMs: checkNumberOption('leaseMs', settings.leaseMs, 10_000, { min: 100, max: MAX_TIMER_MS }),
+    defaultTimeoutMs: checkNumberOption('defaultTimeoutMs', settings.defaultTimeoutMs, 15_000, {
+      min: 0,
+      max: MAX_TIMER_MS,
+    }),
+    keepAsideTtlMs: checkNumberOption('keepAsideTtlMs', settings.keepAsideTtlMs, KEEP_ASIDE_TTL_MS, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+  };
 }
 
 /**
@@ -71,15 +116,19 @@ export class RedisLock implements Lock {
   readonly keys: RedisKeys;
   /** Lease in milliseconds. */
   readonly leaseMs: number;
-  private readonly connection: RedisConnection;
+  /** The connection it runs on; a fenced `RedisPersistence` must share it. */
+  readonly connection: RedisConnection;
   private readonly defaultTimeoutMs: number;
+  private readonly keepAsideTtlMs: number;
   private hold: Hold | undefined;
 
   constructor(connection: RedisConnection, settings: RedisLockSettings = {}) {
     this.connection = connection;
-    this.keys = redisKeys(settings.prefix ?? 'msal-persist', settings.partition ?? 'default');
-    this.leaseMs = settings.leaseMs ?? 10_000;
-    this.defaultTimeoutMs = settings.defaultTimeoutMs ?? 15_000;
+    const resolved = lockSettings(settings);
+    this.keys = resolved.keys;
+    this.leaseMs = resolved.leaseMs;
+    this.defaultTimeoutMs = resolved.defaultTimeoutMs;
+    this.keepAsideTtlMs = resolved.keepAsideTtlMs;
     this.name = `redis-lock:${connection.where}/${this.keys.lock}`;
   }
 
@@ -97,12 +146,9 @@ export class RedisLock implements Lock {
       // Wait for this process's own holder first, even if its lease is gone, so a fenced save never
       // runs under another local hold's token.
       if (!this.hold) {
-        const token = randomUUID();
-        const fence = Number(
-          await this.connection.script(this.name, ACQUIRE, [this.keys.lock, this.keys.fence], [token, this.leaseMs]),
-        );
-        if (fence > 0) {
-          const handle = this.take(token, fence);
+        const taken = await this.tryAcquire(randomUUID(), deadline);
+        if (taken) {
+          const handle = this.take(taken.token, taken.fence);
           if (signal?.aborted) {
             await handle.release();
             throw this.aborted(signal.reason);
@@ -121,6 +167,30 @@ export class RedisLock implements Lock {
       }
       await this.pause(Math.min(remaining, POLL_MIN_MS + Math.random() * POLL_JITTER_MS), signal);
     }
+  }
+
+  /**
+   * One attempt: takes the lock if free and reads the cache's version in the same step, which makes
+   * it authoritative for this hold (nobody else writes while we hold the lock), so the paired
+   * persistence's stamp needs no round trip and can never lag behind the last holder's write.
+   */
+  private async tryAcquire(token: string, deadline: number): Promise<{ token: string; fence: number } | undefined> {
+    const { keys } = this;
+    const watch = this.connection.existingWatch(keys.channel);
+    const generation = watch?.begin() ?? 0;
+    const startedAt = performance.now();
+    const reply = (await this.connection.script(
+      this.name,
+      ACQUIRE,
+      [keys.lock, keys.fence, keys.cache, asideName(keys.lock), asideName(keys.fence)],
+      [token, this.leaseMs, this.keepAsideTtlMs, randomBytes(6).toString('hex')],
+      // Waiting for a new primary is bounded by this acquisition's own timeout.
+      deadline,
+    )) as [unknown, unknown, unknown];
+    const fence = Number(reply[0]);
+    if (fence <= 0) return undefined;
+    watch?.settle(String(reply[1]), generation, startedAt, Number(reply[2]));
+    return { token, fence };
   }
 
   private take(token: string, fence: number): LockHandle {
@@ -143,7 +213,14 @@ export class RedisLock implements Lock {
 
   private async renew(hold: Hold): Promise<void> {
     try {
-      const extended = await this.connection.script(this.name, RENEW, [this.keys.lock], [hold.token, this.leaseMs]);
+      // No waiting for a new primary here (until: now): the next renewal is the retry.
+      const extended = await this.connection.script(
+        this.name,
+        RENEW,
+        [this.keys.lock],
+        [hold.token, this.leaseMs],
+        Date.now(),
+      );
       if (Number(extended) === 0) {
         hold.lost = true;
         clearInterval(hold.renewal);

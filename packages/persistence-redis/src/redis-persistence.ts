@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type BytesCodec, type Persistence, PersistenceError, toBytes } from '@msal-persist/core';
+import {
+  asideName,
+  type BytesCodec,
+  checkNumberOption,
+  type Persistence,
+  PersistenceError,
+  toBytes,
+} from '@msal-persist/core';
 import { type RedisKeys, redisKeys } from './keys.js';
-import { RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
-import type { RedisLock } from './redis-lock.js';
-import { WRITE } from './scripts.js';
+import { expectedCommandTimeout, MAX_TIMER_MS } from './redis-client.js';
+import { checkConnectionOptions, RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
+import { KEEP_ASIDE_TTL_MS, type RedisLock } from './redis-lock.js';
+import { STAMP, WRITE } from './scripts.js';
+import type { VersionWatch } from './version-watch.js';
 
 /**
  * Where the cache lives and how it is stored.
@@ -22,10 +31,24 @@ export interface RedisPersistenceSettings {
   ttlMs?: number;
   /** At-rest encoding of the blob, e.g. {@link AesGcmCodec}. Default: plaintext. */
   codec?: BytesCodec;
-  /** The lock whose holds fence every save (see the README's fencing design). Default: unfenced. */
+  /** The lock whose holds fence every save (see the README's fencing design); must use the same connection. Default: unfenced. */
   fencedBy?: RedisLock;
-  /** How long a blob moved aside by `keepAside` is kept. Default 7 days. */
+  /** How long a blob (or a key of a foreign type) moved aside is kept. Default 7 days. */
   keepAsideTtlMs?: number;
+  /**
+   * How long this process may trust the cache version it knows without asking Redis, should a
+   * change notification be lost. Notifications arrive within a round trip; this bounds the rare
+   * loss. 0: a round trip on every silent call. Default 1000.
+   */
+  maxStalenessMs?: number;
+  /**
+   * Replicas that must confirm a save (`WAIT`) before it counts as done; fewer within
+   * `replicaTimeoutMs` and the save rejects with `Timeout`, so no acknowledged write rests on the
+   * primary alone. Default 0 (asynchronous replication: a failover can lose the last writes).
+   */
+  minReplicas?: number;
+  /** How long a save waits for `minReplicas`; below the command timeout. Default half the command timeout. */
+  replicaTimeoutMs?: number;
 }
 
 /**
@@ -38,14 +61,46 @@ export interface RedisPersistenceSettings {
  */
 export interface RedisPersistenceOptions extends RedisConnectionOptions, Omit<RedisPersistenceSettings, 'fencedBy'> {}
 
+/**
+ * Validates the persistence settings against the command timeout they will run under (a
+ * `TypeError`/`RangeError` naming the option) and fills defaults.
+ *
+ * @example
+ * ```ts
+ * const { maxStalenessMs } = persistenceSettings({ maxStalenessMs: 500 }, 2000);
+ * ```
+ */
+export function persistenceSettings(settings: Omit<RedisPersistenceSettings, 'fencedBy'>, commandTimeoutMs: number) {
+  const minReplicas = checkNumberOption('minReplicas', settings.minReplicas, 0, { min: 0, max: 1000 });
+  const replicaTimeoutMs = checkNumberOption(
+    'replicaTimeoutMs',
+    settings.replicaTimeoutMs,
+    Math.max(1, Math.floor(commandTimeoutMs / 2)),
+    // WAIT 0 blocks forever, and the command timeout would cut a longer wait short.
+    { min: 1, max: Math.max(1, commandTimeoutMs - 1) },
+  );
+  return {
+    keys: redisKeys(settings.prefix ?? 'msal-persist', settings.partition ?? 'default'),
+    ttlMs: checkNumberOption('ttlMs', settings.ttlMs, 0, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    keepAsideTtlMs: checkNumberOption('keepAsideTtlMs', settings.keepAsideTtlMs, KEEP_ASIDE_TTL_MS, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+    maxStalenessMs: checkNumberOption('maxStalenessMs', settings.maxStalenessMs, 1000, { min: 0, max: MAX_TIMER_MS }),
+    minReplicas,
+    replicaTimeoutMs,
+  };
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The token cache as one Redis hash `{ d: blob, v: version }`. `stamp()` is one `HGET`; every
- * write is one Lua script, so blob and version change together, and with `fencedBy` the write is
- * refused (`LockLost`) unless this process still holds the lock. Versions come from a counter
- * key that is never deleted plus a random nonce, so they never repeat, even across deletes,
- * re-creates and a flushed server.
+ * The token cache as one Redis hash `{ d: blob, v: version }`. Every write is one Lua script, so
+ * blob and version change together, and with `fencedBy` the write is refused (`LockLost`) unless
+ * this process still holds the lock. The script publishes each new version, so `stamp()` answers
+ * from memory on the hot path and asks Redis only after a change, a reconnect, or `maxStalenessMs`.
+ * Versions come from a counter key that is never deleted plus a random nonce, so they never repeat,
+ * even across deletes, re-creates and a flushed server.
  *
  * @example
  * ```ts
@@ -61,27 +116,32 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
   readonly keys: RedisKeys;
   private readonly connection: RedisConnection;
   private readonly codec: BytesCodec | undefined;
-  private readonly ttlMs: number;
-  private readonly keepAsideTtlMs: number;
+  private readonly settings: ReturnType<typeof persistenceSettings>;
   private readonly fencedBy: RedisLock | undefined;
+  private watched: VersionWatch | undefined;
   private ownsConnection = false;
 
   constructor(connection: RedisConnection, settings: RedisPersistenceSettings = {}) {
     this.connection = connection;
-    this.keys = redisKeys(settings.prefix ?? 'msal-persist', settings.partition ?? 'default');
+    this.settings = persistenceSettings(settings, connection.commandTimeoutMs);
+    this.keys = this.settings.keys;
     this.codec = settings.codec;
     this.isEncrypted = settings.codec?.isEncrypted ?? false;
-    this.ttlMs = settings.ttlMs ?? 0;
-    this.keepAsideTtlMs = settings.keepAsideTtlMs ?? 7 * 24 * 3600 * 1000;
     this.fencedBy = settings.fencedBy;
     this.name = `redis:${connection.where}/${this.keys.cache}`;
     if (this.fencedBy && this.fencedBy.keys.lock !== this.keys.lock) {
       throw new TypeError(`fencedBy guards ${this.fencedBy.keys.lock}, not this cache (${this.keys.lock}).`);
     }
+    // The lock reads the cache version when it is taken, for this persistence's stamp: one connection.
+    if (this.fencedBy && this.fencedBy.connection !== connection) {
+      throw new TypeError('fencedBy must use the same RedisConnection as this persistence.');
+    }
   }
 
   /** Connects (or wraps `options.client`) and returns a plain, unfenced persistence that owns the connection it created. */
   static async create(options: RedisPersistenceOptions = {}): Promise<RedisPersistence> {
+    checkConnectionOptions(options);
+    persistenceSettings(options, expectedCommandTimeout(options));
     const persistence = new RedisPersistence(await RedisConnection.open(options), options);
     persistence.ownsConnection = true;
     return persistence;
@@ -99,7 +159,7 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     const plain = toBytes(data);
     const stored = plain.byteLength === 0 ? EMPTY : this.codec ? await this.codec.encode(plain) : plain;
     // Copy: the bytes must be a snapshot even if the caller reuses its buffer while we wait.
-    const [version] = await this.write('save', Buffer.from(stored));
+    const { version } = await this.write('save', Buffer.from(stored));
     return version;
   }
 
@@ -107,12 +167,19 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     await this.write('delete', EMPTY);
   }
 
-  stamp(): Promise<string> {
-    return this.connection.run(this.name, async (client) => (await client.hget(this.keys.cache, 'v')) ?? 'absent');
+  /** The version this process knows, without a round trip while it is current; else `HGET` (one script). */
+  stamp(): string | Promise<string> {
+    const { maxStalenessMs } = this.settings;
+    if (maxStalenessMs > 0) {
+      this.watched ??= this.connection.watch(this.keys.channel);
+      const known = this.watched.current(performance.now(), maxStalenessMs);
+      if (known !== undefined) return known;
+    }
+    return this.readStamp();
   }
 
   async keepAside(): Promise<string | undefined> {
-    const [, aside] = await this.write('aside', EMPTY);
+    const { aside } = await this.write('aside', EMPTY);
     return aside ? `${this.connection.where}/${aside}` : undefined;
   }
 
@@ -125,7 +192,19 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     await this.close();
   }
 
-  private async write(op: 'save' | 'delete' | 'aside', data: Buffer): Promise<[string, string]> {
+  private async readStamp(): Promise<string> {
+    const generation = this.watched?.begin() ?? 0;
+    const startedAt = performance.now();
+    const [version, pttl] = (await this.connection.script(this.name, STAMP, [this.keys.cache], [])) as [
+      unknown,
+      unknown,
+    ];
+    this.watched?.settle(String(version), generation, startedAt, Number(pttl));
+    return String(version);
+  }
+
+  private async write(op: 'save' | 'delete' | 'aside', data: Buffer): Promise<{ version: string; aside: string }> {
+    const { keys, settings } = this;
     const nonce = randomBytes(6).toString('hex');
     const hold = this.fencedBy?.currentHold();
     if (hold?.lost) {
@@ -137,13 +216,36 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     }
     // 'held': only while our token is in the lock key; 'free': a fenced cache written without the lock must not race a holder.
     const mode = !this.fencedBy ? 'any' : hold ? 'held' : 'free';
-    const reply = await this.connection.script(
-      this.name,
-      WRITE,
-      [this.keys.cache, this.keys.seq, this.keys.lock, `${this.keys.aside}:${nonce}`],
-      [op, data, nonce, this.ttlMs, mode, hold?.token ?? '', hold?.fence ?? 0, this.keepAsideTtlMs],
+    const scriptKeys = [keys.cache, keys.seq, keys.lock, asideName(keys.cache), asideName(keys.seq)];
+    const args = [
+      op,
+      data,
+      nonce,
+      settings.ttlMs,
+      mode,
+      hold?.token ?? '',
+      hold?.fence ?? 0,
+      settings.keepAsideTtlMs,
+      keys.channel,
+    ];
+    const generation = this.watched?.begin() ?? 0;
+    const startedAt = performance.now();
+    const [reply, replicas] = await this.connection.run(this.name, (client) =>
+      settings.minReplicas > 0
+        ? WRITE.runThenWait(client, scriptKeys, args, settings.minReplicas, settings.replicaTimeoutMs)
+        : WRITE.run(client, scriptKeys, args).then((result): [unknown, number] => [result, 0]),
     );
-    const [version, aside] = reply as [unknown, unknown];
-    return [String(version), String(aside)];
+    const [version, aside, pttl] = (reply as [unknown, unknown, unknown]).map(String) as [string, string, string];
+    this.watched?.settle(version, generation, startedAt, Number(pttl));
+    if (replicas < settings.minReplicas) {
+      throw new PersistenceError(
+        'Timeout',
+        `The cache was written on the primary at ${this.connection.where}, but only ${replicas} of the ${settings.minReplicas} ` +
+          `replicas required (minReplicas) confirmed it within ${settings.replicaTimeoutMs} ms, so a failover now could lose it. ` +
+          'Check the replicas and their link to the primary, or raise replicaTimeoutMs; retry the token call.',
+        { backend: this.name },
+      );
+    }
+    return { version, aside };
   }
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { isPersistenceError, PersistenceCachePlugin, type PersistenceError } from '@msal-persist/core';
+import { isPersistenceError, PersistenceCachePlugin } from '@msal-persist/core';
 import { FakeTokenEndpoint } from '@msal-persist/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, RedisConnection, RedisPersistence } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { failure, persistenceErrorIn } from './support/helpers.js';
 
 const SCOPES = ['api://fault-test/.default'];
 
@@ -16,18 +17,14 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-
-/** The PersistenceError behind what msal rejected with (msal may wrap what a plugin throws). */
-function persistenceErrorIn(error: unknown): PersistenceError | undefined {
-  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
-    if (isPersistenceError(current)) return current;
+/** Calls `call` (every 20 ms, at most 200 times) until it rejects; resolves with the rejection. */
+async function firstFailure(call: () => Promise<unknown>): Promise<unknown> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const error = await failure(call());
+    if (error !== undefined) return error;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return undefined;
+  throw new Error('the call never failed');
 }
 
 describe('Redis outages', () => {
@@ -39,9 +36,14 @@ describe('Redis outages', () => {
     );
   });
 
-  it('token calls fail with a typed error while Redis is paused or down, and work again once it is back', async () => {
+  it('token calls fail with a typed error once Redis is paused past the staleness bound or down, and work again once it is back', async () => {
     const idp = new FakeTokenEndpoint();
-    const cache = await createRedisCache({ url: server.url, partition: randomUUID(), commandTimeoutMs: 300 });
+    const cache = await createRedisCache({
+      url: server.url,
+      partition: randomUUID(),
+      commandTimeoutMs: 300,
+      maxStalenessMs: 200,
+    });
     const app = new ConfidentialClientApplication({
       auth: { ...idp.authConfig('aaaaaaaa-0000-4000-8000-00000000fa17'), clientSecret: 'fake-secret' },
       system: { networkClient: idp.networkClient },
@@ -52,8 +54,11 @@ describe('Redis outages', () => {
     try {
       const first = await app.acquireTokenByClientCredential({ scopes: SCOPES });
 
+      // Silent calls are answered from memory for up to maxStalenessMs after the last word from
+      // Redis (a paused server sends none); the first one past it asks Redis, and fails typed.
+      const call = () => app.acquireTokenByClientCredential({ scopes: SCOPES });
       server.pause();
-      const paused = persistenceErrorIn(await failure(app.acquireTokenByClientCredential({ scopes: SCOPES })));
+      const paused = persistenceErrorIn(await firstFailure(call));
       expect(paused?.code).toBe('Timeout');
       expect(paused?.message).toMatch(/did not answer within 300 ms/);
       server.resume();
@@ -62,7 +67,8 @@ describe('Redis outages', () => {
       expect(resumed?.fromCache).toBe(true);
 
       await server.kill();
-      const down = persistenceErrorIn(await failure(app.acquireTokenByClientCredential({ scopes: SCOPES })));
+      // The dropped subscription ends the answers from memory as soon as its socket closes.
+      const down = persistenceErrorIn(await firstFailure(call));
       expect(down?.code).toBe('NotAvailable');
       expect(down?.message).toMatch(/is not reachable/);
 
@@ -84,6 +90,19 @@ describe('Redis outages', () => {
     }
   });
 
+  it('a client of ours that ioredis ended on its own (not closed by us) is revived by the next call', async () => {
+    const cache = await createRedisCache({ url: server.url, partition: randomUUID() });
+    try {
+      await cache.persistence.save(new TextEncoder().encode('{}'));
+      // What ioredis does when a reconnect attempt is cut short (a Sentinel lookup during a failover).
+      cache.connection.client.disconnect();
+      await new Promise((resolve) => cache.connection.client.once('end', resolve));
+      expect(await cache.persistence.load()).toEqual(new TextEncoder().encode('{}'));
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('a caller client without a command timeout still never hangs', async () => {
     const { Redis } = await import('ioredis');
     const client = new Redis(server.url, { maxRetriesPerRequest: 0 });
@@ -91,7 +110,7 @@ describe('Redis outages', () => {
     const persistence = await RedisPersistence.create({ client, commandTimeoutMs: 300, partition: randomUUID() });
     server.pause();
     try {
-      const error = await failure(persistence.stamp());
+      const error = await failure(Promise.resolve(persistence.stamp()));
       expect(isPersistenceError(error, 'Timeout')).toBe(true);
     } finally {
       server.resume();

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisPersistence } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { runFixture } from './support/children.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/daemon-child.ts', import.meta.url));
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const CLIENT_ID = 'aaaaaaaa-0000-4000-8000-00000000f1ee';
 
 interface ChildReport {
@@ -23,28 +20,13 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function runChild(partition: string, scopes: string[]): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=dev-source', CHILD], {
-      cwd: PACKAGE_DIR,
-      env: { ...process.env, REDIS_URL: server.url, PARTITION: partition, CLIENT_ID, SCOPES: scopes.join(',') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`child exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport);
-    });
+const runChild = (partition: string, scopes: string[]) =>
+  runFixture<ChildReport>('daemon-child', {
+    REDIS_URL: server.url,
+    PARTITION: partition,
+    CLIENT_ID,
+    SCOPES: scopes.join(','),
   });
-}
 
 describe('a fleet of 16 daemon processes sharing one Redis cache', () => {
   it('loses no acknowledged token, and a new replica is served from the cache with zero network calls', async () => {
@@ -67,5 +49,6 @@ describe('a fleet of 16 daemon processes sharing one Redis cache', () => {
     expect(newcomer.network).toBe(0);
     expect(newcomer.fromCache).toBe(48);
     expect(new Set(newcomer.tokens)).toEqual(new Set(acknowledged));
-  });
+    // 17 Node processes starting on a shared 2-CPU machine: their startup alone can take most of the default 30 s.
+  }, 120_000);
 });

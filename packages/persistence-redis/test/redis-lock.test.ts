@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { isPersistenceError, type Lock } from '@msal-persist/core';
+import { isPersistenceError } from '@msal-persist/core';
 import { lockContract } from '@msal-persist/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, type RedisCache, RedisConnection, RedisLock } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { type RedisServer, startRedisServer } from './servers/redis-server.js';
+import { decode, failure, partitionOf, text } from './support/helpers.js';
 
 let server: RedisServer;
 let connection: RedisConnection;
@@ -21,14 +22,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const partitionOf = (lock: Lock) => (lock as RedisLock).keys.lock.replace(/^.*\{(.*)\}.*$/, '$1');
-const text = (value: string) => new TextEncoder().encode(value);
-const decode = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes ?? undefined);
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 /** Blocks this thread like a long GC pause or a stopped VM: no timer, no renewal runs. */
 const freeze = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 

@@ -1,0 +1,62 @@
+/**
+ * What this process knows about one cache's version, kept current by push: every write publishes
+ * the new version on the cache's channel, and a message that names a version other than the known
+ * one makes the knowledge unusable until the next round trip settles it again. The known version
+ * is served without a round trip only while it is subscribed, younger than the staleness bound, and
+ * not past the cache's expiry (an expiry publishes nothing).
+ *
+ * A round trip reads `generation` before it is sent and settles only if no message arrived
+ * meanwhile: messages and replies travel on different connections, so either may come first, and
+ * a reply must never overwrite what a later message said.
+ *
+ * @example
+ * ```ts
+ * const token = watch.begin();
+ * const [version, pttl] = await readVersion();
+ * watch.settle(version, token, startedAt, pttl);
+ * watch.current(performance.now(), 1000); // version, until a message or 1000 ms
+ * ```
+ */
+export class VersionWatch {
+  private subscribed = false;
+  private version: string | undefined;
+  private generation = 0;
+  private verifiedAt = Number.NEGATIVE_INFINITY;
+  private expiresAt = Number.POSITIVE_INFINITY;
+
+  /** The token a round trip passes to {@link VersionWatch.settle}. */
+  begin(): number {
+    return this.generation;
+  }
+
+  /**
+   * Records `version`, read by a round trip sent at `startedAt` (`performance.now()`), with the
+   * cache's remaining TTL `pttlMs` (`-1` none, `-2` absent) — unless a message arrived since `token`.
+   */
+  settle(version: string, token: number, startedAt: number, pttlMs: number): void {
+    if (token !== this.generation) return;
+    this.version = version;
+    this.verifiedAt = startedAt;
+    this.expiresAt = pttlMs >= 0 ? startedAt + pttlMs : Number.POSITIVE_INFINITY;
+  }
+
+  /** A write happened (`version` is what it wrote, when known): what we know is unusable until settled again. */
+  invalidate(version?: string): void {
+    // Our own write's message, or one about the state we already know: nothing new.
+    if (version !== undefined && version === this.version && this.verifiedAt !== Number.NEGATIVE_INFINITY) return;
+    this.generation++;
+    this.verifiedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The subscription started or ended; messages may have been missed either way. */
+  setSubscribed(subscribed: boolean): void {
+    this.subscribed = subscribed;
+    this.invalidate();
+  }
+
+  /** The version if it can be trusted at `now` without a round trip, else `undefined`. */
+  current(now: number, maxStalenessMs: number): string | undefined {
+    if (!this.subscribed || now >= this.expiresAt || now - this.verifiedAt >= maxStalenessMs) return undefined;
+    return this.version;
+  }
+}

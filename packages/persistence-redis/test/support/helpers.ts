@@ -1,0 +1,26 @@
+import { isPersistenceError, type PersistenceError } from '@msal-persist/core';
+
+/** UTF-8 bytes of `value`. */
+export const text = (value: string) => new TextEncoder().encode(value);
+
+/** `bytes` as UTF-8 text ('' for null). */
+export const decode = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes ?? undefined);
+
+/** What `promise` rejected with, or `undefined` when it resolved. */
+export const failure = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+/** The PersistenceError behind what msal rejected with (msal may wrap what a plugin throws). */
+export function persistenceErrorIn(error: unknown): PersistenceError | undefined {
+  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
+    if (isPersistenceError(current)) return current;
+  }
+  return undefined;
+}
+
+/** The partition of a `RedisPersistence` or `RedisLock` (from its keys' hash tag). */
+export const partitionOf = (subject: unknown) =>
+  (subject as { keys: { cache: string } }).keys.cache.replace(/^.*\{(.*)\}.*$/, '$1');
