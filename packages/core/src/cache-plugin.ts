@@ -384,6 +384,21 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
   }
 
   /**
+   * A listener called once, the way Node's `EventEmitter` spells it; returns the plugin. With
+   * `on` it also makes Node's `events.once(plugin, 'cachechanged')` and `events.on(…)` work (they
+   * take anything with an `on` method for an `EventEmitter`).
+   *
+   * @example
+   * ```ts
+   * const [event] = await once(cachePlugin, 'cachechanged'); // import { once } from 'node:events'
+   * ```
+   */
+  once(type: typeof CACHE_CHANGED, listener: CacheChangedListener): this {
+    this.addEventListener(type, listener, { once: true });
+    return this;
+  }
+
+  /**
    * `removeEventListener`, the way Node's `EventEmitter` spells it; returns the plugin.
    *
    * @example

@@ -11,7 +11,7 @@ export type { PersistenceErrorOptions } from './errors.js';
 export { isPersistenceError, PersistenceError, PersistenceErrorCode } from './errors.js';
 export type { Lock, LockAcquireOptions, LockHandle } from './lock.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { consoleLogger, resolveLogger } from './logger.js';
+export { consoleLogger, loggerFromOptions, resolveLogger } from './logger.js';
 export { MemoryLock } from './memory-lock.js';
 export { MemoryPersistence } from './memory-persistence.js';
 export type { CacheContext, CachePlugin, SerializableTokenCache } from './msal-types.js';

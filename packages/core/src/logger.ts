@@ -59,27 +59,39 @@ function isLoggerOptions(value: Logger | LoggerOptions): value is LoggerOptions 
 }
 
 /**
- * The {@link Logger} for what a user passed: a `Logger` as it is; msal's {@link LoggerOptions} as
- * a `Logger` whose lines go to `loggerCallback` when within `logLevel` (default Info, as msal's),
- * with debug lines at Verbose; `LoggerOptions` without a callback, or nothing, the console
+ * A {@link Logger} over msal's {@link LoggerOptions}: lines go to `loggerCallback` when within
+ * `logLevel` (default Info, as msal's), debug lines at Verbose; without a callback, the console
  * (warnings and errors). Levels outside `logLevel` are left undefined, so they cost nothing.
  *
  * @example
  * ```ts
- * const logger = resolveLogger({ loggerCallback: (level, message) => console.log(level, message), logLevel: 3 });
+ * const logger = loggerFromOptions({ loggerCallback: (level, message) => console.log(level, message), logLevel: 3 });
  * logger.debug?.('reloaded'); // → loggerCallback(3, 'reloaded', false)
+ * ```
+ */
+export function loggerFromOptions(options: LoggerOptions | undefined): Logger {
+  const callback = options?.loggerCallback;
+  if (!callback) return consoleLogger;
+  const threshold = options.logLevel ?? INFO;
+  const logger: Logger = {};
+  if (ERROR <= threshold) logger.error = (message) => callback(ERROR, message, false);
+  if (WARNING <= threshold) logger.warn = (message) => callback(WARNING, message, false);
+  if (INFO <= threshold) logger.info = (message) => callback(INFO, message, false);
+  if (VERBOSE <= threshold) logger.debug = (message) => callback(VERBOSE, message, false);
+  return logger;
+}
+
+/**
+ * The {@link Logger} for a `logger` option: a `Logger` as it is, msal's {@link LoggerOptions}
+ * through {@link loggerFromOptions}, nothing as the console (warnings and errors).
+ *
+ * @example
+ * ```ts
+ * resolveLogger({}); // a silent Logger
+ * resolveLogger({ loggerCallback, logLevel: 3 }); // msal's shape: debug lines at Verbose
  * ```
  */
 export function resolveLogger(logger: Logger | LoggerOptions | undefined): Logger {
   if (logger === undefined) return consoleLogger;
-  if (!isLoggerOptions(logger)) return logger;
-  const callback = logger.loggerCallback;
-  if (!callback) return consoleLogger;
-  const threshold = logger.logLevel ?? INFO;
-  const resolved: Logger = {};
-  if (ERROR <= threshold) resolved.error = (message) => callback(ERROR, message, false);
-  if (WARNING <= threshold) resolved.warn = (message) => callback(WARNING, message, false);
-  if (INFO <= threshold) resolved.info = (message) => callback(INFO, message, false);
-  if (VERBOSE <= threshold) resolved.debug = (message) => callback(VERBOSE, message, false);
-  return resolved;
+  return isLoggerOptions(logger) ? loggerFromOptions(logger) : logger;
 }

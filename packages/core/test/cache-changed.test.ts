@@ -1,3 +1,4 @@
+import { on, once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
   CACHE_CHANGED,
@@ -93,6 +94,21 @@ describe('cachechanged with real msal-node, offline', () => {
     // The msal app of A then loads the same accounts: nothing new to report.
     await publicApp(new FakeTokenEndpoint(), pluginA).getTokenCache().getAllAccounts();
     expect(seen).toHaveLength(1);
+  });
+
+  it("Node's events.once and events.on work on the plugin (they take it for an EventEmitter: it has on)", async () => {
+    const { pluginA } = twoProcesses();
+    const app = publicApp(new FakeTokenEndpoint(), pluginA);
+    const first = once(pluginA, CACHE_CHANGED) as Promise<[CacheChangedEvent]>;
+    const { account } = await signIn(app);
+    const [event] = await first;
+    expect(event.accountsAdded).toEqual([account.homeAccountId]);
+
+    const stream = on(pluginA, CACHE_CHANGED);
+    await app.getTokenCache().removeAccount(account);
+    const next = await stream.next();
+    expect((next.value as [CacheChangedEvent])[0].accountsRemoved).toEqual([account.homeAccountId]);
+    await stream.return?.();
   });
 
   it('addEventListener with once, and removeEventListener / off, as on any EventTarget', async () => {
