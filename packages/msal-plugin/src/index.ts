@@ -1,6 +1,7 @@
 export type {
   CacheChangedListener,
   CacheChangeSource,
+  Lock,
   LockAcquireOptions,
   Logger,
   LoggerOptions,
