@@ -45,11 +45,11 @@ async function confirm(question: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * const report = await clear(await openCache(target), { appName: 'my-cli', yes: true });
+ * const report = await clear(await openCache(target), { yes: true });
  * ```
  */
-export async function clear(cache: OpenCache, options: { appName: string | null; yes: boolean }): Promise<ClearReport> {
-  const before = await inspect(cache, { appName: options.appName, verbose: false });
+export async function clear(cache: OpenCache, options: { yes: boolean }): Promise<ClearReport> {
+  const before = await inspect(cache, { verbose: false });
   if (before.stored && !options.yes) {
     if (!process.stdin.isTTY) {
       throw new CliError(
@@ -61,7 +61,7 @@ export async function clear(cache: OpenCache, options: { appName: string | null;
     const users = before.accounts.map((account) => account.username ?? account.homeAccountId);
     const what = users.length > 0 ? `${users.length} account(s): ${users.join(', ')}` : 'no account';
     const where = cache.location.item ? `item ${cache.location.item}` : cache.location.file;
-    const whose = options.appName === null ? '' : ` of ${options.appName}`;
+    const whose = cache.appName === null ? '' : ` of ${cache.appName}`;
     const question = `Remove the token cache${whose} (${cache.backend}, ${where}) with ${what}? Every process of the app is signed out. [y/N] `;
     if (!(await confirm(question))) {
       throw new CliError('Not cleared: not confirmed.', 'Answer y, or pass --yes.', ExitCode.Cancelled);
@@ -74,7 +74,7 @@ export async function clear(cache: OpenCache, options: { appName: string | null;
   await cache.plugin.clear();
   return {
     command: 'clear',
-    appName: options.appName,
+    appName: cache.appName,
     backend: cache.backend,
     encrypted: cache.encrypted,
     location: cache.location,

@@ -79,13 +79,10 @@ function fileStats(path: string): { size: number; mtime: string } | undefined {
  *
  * @example
  * ```ts
- * const report = await inspect(await openCache(target), { appName: 'my-cli', verbose: false });
+ * const report = await inspect(await openCache(target), { verbose: false });
  * ```
  */
-export async function inspect(
-  cache: OpenCache,
-  options: { appName: string | null; verbose: boolean },
-): Promise<InspectReport> {
+export async function inspect(cache: OpenCache, options: { verbose: boolean }): Promise<InspectReport> {
   const file = fileStats(cache.location.file);
   let data: Uint8Array | null = null;
   let problem: string | undefined;
@@ -110,7 +107,7 @@ export async function inspect(
   const isFileStore = cache.backend !== 'libsecret' && cache.backend !== 'keychain';
   return {
     command: 'inspect',
-    appName: options.appName,
+    appName: cache.appName,
     backend: cache.backend,
     encrypted: cache.encrypted,
     location: cache.location,

@@ -142,10 +142,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (options: CommonOptions) => {
       exitCode = await execute(io, 'inspect', options.json === true, async (print) => {
-        const target = resolveTarget(options);
-        const cache = await openCache(target);
-        const appName = target.plaintextFile ? null : target.appName;
-        const report = await inspect(cache, { appName, verbose: options.verbose === true });
+        const report = await inspect(await openCache(resolveTarget(options)), { verbose: options.verbose === true });
         print(report, () => renderInspect(report, style, options.verbose === true));
         return ExitCode.Ok;
       });
@@ -162,10 +159,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (options: CommonOptions) => {
       exitCode = await execute(io, 'clear', options.json === true, async (print) => {
-        const target = resolveTarget(options);
-        const cache = await openCache(target);
-        const appName = target.plaintextFile ? null : target.appName;
-        const report = await clear(cache, { appName, yes: options.yes === true });
+        const report = await clear(await openCache(resolveTarget(options)), { yes: options.yes === true });
         print(report, () => renderClear(report, style));
         return ExitCode.Ok;
       });

@@ -46,6 +46,8 @@ export interface Target {
 
 /** An app's cache, opened for `inspect` and `clear`. */
 export interface OpenCache {
+  /** The app, or `null` for a file named with `--cache-path`. */
+  appName: string | null;
   backend: BackendName;
   encrypted: boolean;
   location: CacheLocation;
@@ -100,7 +102,8 @@ function plaintextCache(file: string, target: Target): OpenCache {
     ...(target.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: target.lockTimeoutMs }),
   });
   const location = { backend: 'file' as const, file, lock: lock.path };
-  return { backend: 'file', encrypted: false, location, persistence, lock, plugin };
+  const appName = target.plaintextFile ? null : target.appName;
+  return { appName, backend: 'file', encrypted: false, location, persistence, lock, plugin };
 }
 
 /**
@@ -126,5 +129,6 @@ export async function openCache(target: Target): Promise<OpenCache> {
   }
   const { persistence, lock } = plugin.selection;
   const location = cacheLocation(plugin.backend, target.placement);
-  return { backend: plugin.backend, encrypted: plugin.isEncrypted, location, persistence, lock, plugin };
+  const { appName } = target;
+  return { appName, backend: plugin.backend, encrypted: plugin.isEncrypted, location, persistence, lock, plugin };
 }
