@@ -20,11 +20,11 @@ function firstSentence(text: string): string {
   return end < 0 ? text : text.slice(0, end + 1);
 }
 
-function locationLines(location: CacheLocation, style: Style, width = 8): string[] {
+function locationLines(location: CacheLocation, style: Style, width = 10): string[] {
   const rows: Array<[string, string | undefined]> = [
     ['cache', location.item ? `item ${location.item} (${KIND[location.backend]})` : location.file],
     ['signal', location.signal],
-    ['lock', location.lock],
+    ['lock file', location.lock],
   ];
   return rows.flatMap(([label, value]) => (value ? [`  ${style.dim(label.padEnd(width))}${value}`] : []));
 }

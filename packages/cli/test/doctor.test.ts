@@ -141,7 +141,7 @@ describe.runIf(linux)('msal-persist doctor on Linux (real backends, real process
     expect(run.stdout).toMatch(/✓ kernel-keyring\s+encrypted/);
     expect(run.stdout).toMatch(/- dpapi\s+DPAPI is Windows-only/);
     expect(run.stdout).toContain(`createCachePlugin({ appName: '${space.appName}' }) uses kernel-keyring (encrypted):`);
-    expect(run.stdout).toContain(`lock    ${space.cachePath}.lockfile`);
+    expect(run.stdout).toContain(`lock file ${space.cachePath}.lockfile`);
     expect(run.stderr).toBe('');
   });
 });
