@@ -1,8 +1,10 @@
+import { AccountTracker } from './account-tracker.js';
 import { bytesToText, isEmpty, textToBytes } from './bytes.js';
+import { CACHE_CHANGED, type CacheChangedEvent } from './cache-changed-event.js';
 import { checkCacheShape } from './cache-shape.js';
 import { isPersistenceError, PersistenceError } from './errors.js';
 import type { Lock, LockHandle } from './lock.js';
-import { consoleLogger, type Logger } from './logger.js';
+import { type Logger, type LoggerOptions, resolveLogger } from './logger.js';
 import type { CacheContext, CachePlugin, SerializableTokenCache } from './msal-types.js';
 import { Mutex } from './mutex.js';
 import { checkNumberOption } from './options.js';
@@ -43,6 +45,21 @@ function overtaken(state: CacheState, epoch: number | undefined): boolean {
   return epoch !== undefined && (state.writes > 0 || state.epoch !== epoch);
 }
 
+/** The cache text in `data`, or `''` for none or bytes that are not UTF-8 (no cache for msal either). */
+function textOrEmpty(data: Uint8Array | null): string {
+  if (data === null || isEmpty(data)) return '';
+  try {
+    return bytesToText(data);
+  } catch {
+    return '';
+  }
+}
+
+/** Milliseconds since `started`, rounded for a log line. */
+function elapsed(started: number): string {
+  return (performance.now() - started).toFixed(1);
+}
+
 /**
  * Options for {@link PersistenceCachePlugin}.
  *
@@ -56,8 +73,13 @@ export interface PersistenceCachePluginOptions {
   persistence: Persistence;
   /** Mutual exclusion among every process that writes this cache. */
   lock: Lock;
-  /** Receives warnings (corrupt cache) and errors (failed save). Default: the console. */
-  logger?: Logger;
+  /**
+   * Receives errors (failed save), warnings (corrupt cache), info (cleared) and debug lines (lock
+   * waits, reloads and skipped reloads, saves with sizes and times): a {@link Logger}, or msal's
+   * own `LoggerOptions` (`loggerCallback`, `logLevel`; debug lines at Verbose). Never a token.
+   * Default: the console, warnings and errors only.
+   */
+  logger?: Logger | LoggerOptions;
   /**
    * How long a token call that writes waits for the lock, then `LockTimeout`: one deadline for the
    * wait behind other writes of this process and for the cross-process lock. Default 15 000.
@@ -109,6 +131,23 @@ interface CacheState {
   stale: boolean;
 }
 
+/**
+ * A listener for {@link CacheChangedEvent}: a function or an object with `handleEvent`.
+ *
+ * @example
+ * ```ts
+ * const listener: CacheChangedListener = (event) => console.log(event.accountsAdded);
+ * ```
+ */
+export type CacheChangedListener =
+  | ((event: CacheChangedEvent) => void)
+  | { handleEvent(event: CacheChangedEvent): void };
+
+/** Whatever this runtime's `EventTarget` takes as a listener and as options (DOM and Node types differ). */
+type AnyListener = Parameters<EventTarget['addEventListener']>[1];
+type ListenerOptions = Parameters<EventTarget['addEventListener']>[2];
+type RemoveListenerOptions = Parameters<EventTarget['removeEventListener']>[2];
+
 interface Held {
   state: CacheState;
   /** The cross-process lock; undefined for a write kept in memory only (`onSaveError: 'warn'`). */
@@ -121,6 +160,10 @@ interface Held {
  * another writer changed the store; writes take the lock, reload if needed, let msal apply its
  * change, save atomically, and keep msal's snapshot equal to what was saved.
  *
+ * It is an `EventTarget`: `cachechanged` ({@link CacheChangedEvent}) fires when a load or a save
+ * changes the set of accounts in the store. The plugin sees the store only when msal accesses the
+ * cache, or on {@link PersistenceCachePlugin.checkForChanges}.
+ *
  * @example
  * ```ts
  * import { PublicClientApplication } from '@azure/msal-node';
@@ -130,12 +173,15 @@ interface Held {
  * const app = new PublicClientApplication({ auth: { clientId }, cache: { cachePlugin } });
  * ```
  */
-export class PersistenceCachePlugin implements CachePlugin {
+export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
   /** Diagnostics counters. */
   readonly stats: CachePluginStats = { stampChecks: 0, loads: 0, saves: 0, corruptLoads: 0 };
   private readonly persistence: Persistence;
   private readonly lock: Lock;
   private readonly logger: Logger;
+  /** Set only when the logger takes debug lines, so no debug line is built otherwise. */
+  private readonly debug: ((message: string) => void) | undefined;
+  private readonly accounts = new AccountTracker();
   private readonly lockTimeoutMs: number;
   private readonly onSaveError: 'throw' | 'warn';
   private readonly signal: AbortSignal | undefined;
@@ -148,9 +194,12 @@ export class PersistenceCachePlugin implements CachePlugin {
   private readonly seen = new WeakMap<SerializableTokenCache, CacheState>();
 
   constructor(options: PersistenceCachePluginOptions) {
+    super();
     this.persistence = options.persistence;
     this.lock = options.lock;
-    this.logger = options.logger ?? consoleLogger;
+    const logger = resolveLogger(options.logger);
+    this.logger = logger;
+    this.debug = logger.debug?.bind(logger);
     // setTimeout fires at once for delays beyond 2^31 - 1 ms.
     this.lockTimeoutMs = checkNumberOption('lockTimeoutMs', options.lockTimeoutMs, 15_000, {
       min: 0,
@@ -174,6 +223,7 @@ export class PersistenceCachePlugin implements CachePlugin {
       // After a read access msal rebuilds its memory from its snapshot, which a write of this
       // process still in progress has not updated: that write must restore msal's memory.
       if (state.writes > 0) state.stale = true;
+      if (this.accounts.pending !== undefined) this.report();
       return;
     }
     const held: Held = { state, ...(await this.hold()) };
@@ -190,6 +240,7 @@ export class PersistenceCachePlugin implements CachePlugin {
       this.held.delete(context);
       state.writes--;
       await this.release(held);
+      this.report();
       throw error;
     }
   }
@@ -205,6 +256,173 @@ export class PersistenceCachePlugin implements CachePlugin {
     } finally {
       held.state.writes--;
       await this.release(held);
+      this.report();
+    }
+  }
+
+  /**
+   * Removes the stored cache for every process, as `msal-persist clear` does: after this
+   * process's writes in progress and under the cross-process lock, so no write interleaves. The
+   * store's stamp moves, so every process (this one included) finds the cache empty at its next
+   * access and its next write starts from empty. Fires `cachechanged` with the accounts removed.
+   * Rejects with a `PersistenceError` (`LockTimeout` after `lockTimeoutMs`, also with
+   * `onSaveError: 'warn'`; the backend's error when it cannot delete).
+   *
+   * @example
+   * ```ts
+   * await cachePlugin.clear(); // everyone is signed out
+   * ```
+   */
+  async clear(): Promise<void> {
+    const held = await this.hold(true);
+    try {
+      try {
+        await this.persistence.delete();
+      } catch (error) {
+        throw this.wrap(error, 'delete');
+      }
+      this.accounts.observe(await this.stampOrUndefined(), '', 'clear');
+    } finally {
+      await this.release(held);
+    }
+    this.logger.info?.(`${this.persistence.name}: cleared the token cache.`);
+    this.report();
+  }
+
+  /**
+   * Looks at the store without an msal call: when it changed since this plugin last saw it, reads
+   * it and fires `cachechanged` if its accounts differ from those last reported. Resolves with that
+   * event, or `undefined`. msal's memory is not touched (its next access reloads as usual).
+   * msal-plugin's `watch()` calls this when the cache's file changes; call it on a timer for a
+   * store without files.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => void cachePlugin.checkForChanges().catch(console.error), 30_000);
+   * ```
+   */
+  async checkForChanges(): Promise<CacheChangedEvent | undefined> {
+    const since = this.accounts.generation;
+    let stamp: string;
+    try {
+      stamp = await this.persistence.stamp();
+    } catch (error) {
+      throw this.wrap(error, 'check for changes to');
+    }
+    if (stamp !== this.accounts.stamp) {
+      let data: Uint8Array | null = null;
+      try {
+        data = await this.persistence.load();
+      } catch (error) {
+        // Unusable content is an empty cache for msal too; its next access warns about it.
+        if (!isPersistenceError(error, 'Corrupt')) throw this.wrap(error, 'read');
+      }
+      this.accounts.observe(stamp, textOrEmpty(data), 'load', since);
+    }
+    const event = this.accounts.take(true);
+    if (event) this.dispatchEvent(event);
+    return event;
+  }
+
+  /**
+   * Listens for `cachechanged`; the listener gets a {@link CacheChangedEvent}. A listener that
+   * throws is reported as an uncaught exception, as for any `EventTarget`.
+   *
+   * @example
+   * ```ts
+   * cachePlugin.addEventListener('cachechanged', (event) => console.log(event.accountsAdded, event.accountsRemoved));
+   * ```
+   */
+  override addEventListener(
+    type: typeof CACHE_CHANGED,
+    listener: CacheChangedListener | null,
+    options?: ListenerOptions,
+  ): void;
+  override addEventListener(type: string, listener: AnyListener | null, options?: ListenerOptions): void;
+  override addEventListener(
+    type: string,
+    listener: AnyListener | CacheChangedListener | null,
+    options?: ListenerOptions,
+  ): void {
+    if (type === CACHE_CHANGED && listener) this.accounts.subscribe();
+    super.addEventListener(type, listener as AnyListener, options);
+  }
+
+  /**
+   * Removes a listener added with `addEventListener` or {@link PersistenceCachePlugin.on}.
+   *
+   * @example
+   * ```ts
+   * cachePlugin.removeEventListener('cachechanged', listener);
+   * ```
+   */
+  override removeEventListener(
+    type: typeof CACHE_CHANGED,
+    listener: CacheChangedListener | null,
+    options?: RemoveListenerOptions,
+  ): void;
+  override removeEventListener(type: string, listener: AnyListener | null, options?: RemoveListenerOptions): void;
+  override removeEventListener(
+    type: string,
+    listener: AnyListener | CacheChangedListener | null,
+    options?: RemoveListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener as AnyListener, options);
+  }
+
+  /**
+   * `addEventListener`, the way Node's `EventEmitter` spells it; returns the plugin.
+   *
+   * @example
+   * ```ts
+   * cachePlugin.on('cachechanged', ({ accountsAdded, accountsRemoved }) => updateSignedInUsers(accountsAdded, accountsRemoved));
+   * ```
+   */
+  on(type: typeof CACHE_CHANGED, listener: CacheChangedListener): this {
+    this.addEventListener(type, listener);
+    return this;
+  }
+
+  /**
+   * A listener called once, the way Node's `EventEmitter` spells it; returns the plugin. With
+   * `on` it also makes Node's `events.once(plugin, 'cachechanged')` and `events.on(…)` work (they
+   * take anything with an `on` method for an `EventEmitter`).
+   *
+   * @example
+   * ```ts
+   * const [event] = await once(cachePlugin, 'cachechanged'); // import { once } from 'node:events'
+   * ```
+   */
+  once(type: typeof CACHE_CHANGED, listener: CacheChangedListener): this {
+    this.addEventListener(type, listener, { once: true });
+    return this;
+  }
+
+  /**
+   * `removeEventListener`, the way Node's `EventEmitter` spells it; returns the plugin.
+   *
+   * @example
+   * ```ts
+   * cachePlugin.off('cachechanged', listener);
+   * ```
+   */
+  off(type: typeof CACHE_CHANGED, listener: CacheChangedListener): this {
+    this.removeEventListener(type, listener);
+    return this;
+  }
+
+  /** Fires the pending `cachechanged`, outside any lock: a listener may call msal again. */
+  private report(): void {
+    const event = this.accounts.take();
+    if (event) this.dispatchEvent(event);
+  }
+
+  private async stampOrUndefined(): Promise<string | undefined> {
+    try {
+      return await this.persistence.stamp();
+    } catch {
+      // The next access stamps again and reloads.
+      return undefined;
     }
   }
 
@@ -219,20 +437,24 @@ export class PersistenceCachePlugin implements CachePlugin {
 
   /**
    * Takes the in-process queue, then the cross-process lock, within one deadline. With
-   * `onSaveError: 'warn'`, a lock that cannot be taken (not an abort) gives a memory-only write.
+   * `onSaveError: 'warn'`, a lock that cannot be taken (not an abort) gives a memory-only write,
+   * unless the lock is `required`.
    */
-  private async hold(): Promise<Omit<Held, 'state'>> {
-    const deadline = performance.now() + this.lockTimeoutMs;
+  private async hold(required = false): Promise<Omit<Held, 'state'>> {
+    const started = performance.now();
+    const deadline = started + this.lockTimeoutMs;
     const signal = this.signal ? { signal: this.signal } : {};
     let releaseLocal: (() => void) | undefined;
     try {
       releaseLocal = await this.writers.acquire({ ...signal, timeoutMs: this.lockTimeoutMs });
       const timeoutMs = Math.max(0, Math.ceil(deadline - performance.now()));
-      return { handle: await this.lock.acquire({ ...signal, timeoutMs }), releaseLocal };
+      const handle = await this.lock.acquire({ ...signal, timeoutMs });
+      if (this.debug) this.debug(`${this.persistence.name}: lock taken after waiting ${elapsed(started)} ms.`);
+      return { handle, releaseLocal };
     } catch (error) {
       releaseLocal?.();
       const wrapped = this.wrap(error, 'take the lock for');
-      if (this.onSaveError === 'throw' || wrapped.code === 'Aborted') throw wrapped;
+      if (required || this.onSaveError === 'throw' || wrapped.code === 'Aborted') throw wrapped;
       this.logger.error?.(
         `${wrapped.message} This change stays in this process's memory only and is not saved (onSaveError: 'warn').`,
       );
@@ -240,7 +462,7 @@ export class PersistenceCachePlugin implements CachePlugin {
     }
   }
 
-  private async release(held: Held): Promise<void> {
+  private async release(held: Omit<Held, 'state'>): Promise<void> {
     try {
       if (held.handle) await held.handle.release();
     } catch (error) {
@@ -261,6 +483,7 @@ export class PersistenceCachePlugin implements CachePlugin {
     access: 'read' | 'write',
   ): Promise<void> {
     const epoch = access === 'read' ? state.epoch : undefined;
+    const since = access === 'read' ? this.accounts.generation : undefined;
     this.stats.stampChecks++;
     let stamp: string;
     try {
@@ -269,7 +492,12 @@ export class PersistenceCachePlugin implements CachePlugin {
     } catch (error) {
       throw this.wrap(error, 'check for changes to');
     }
-    if (stamp === state.stamp || overtaken(state, epoch)) return;
+    if (stamp === state.stamp) {
+      if (this.debug) this.debug(`${this.persistence.name}: unchanged, reload skipped (${access}).`);
+      return;
+    }
+    if (overtaken(state, epoch)) return;
+    const started = this.debug ? performance.now() : 0;
     let data: Uint8Array | null;
     try {
       data = await this.persistence.load();
@@ -277,20 +505,31 @@ export class PersistenceCachePlugin implements CachePlugin {
       if (!isPersistenceError(error, 'Corrupt')) throw this.wrap(error, 'read');
       if (overtaken(state, epoch)) return;
       this.useEmptyBecauseCorrupt(tokenCache, state, stamp, error.message);
+      this.accounts.observe(stamp, '', 'load', since);
       return;
     }
-    if (overtaken(state, epoch)) return;
-    this.apply(tokenCache, state, stamp, data);
+    if (overtaken(state, epoch)) {
+      if (this.debug)
+        this.debug(`${this.persistence.name}: dropped a reload: a write of this process started meanwhile.`);
+      return;
+    }
+    this.accounts.observe(stamp, this.apply(tokenCache, state, stamp, data), 'load', since);
+    if (this.debug) {
+      this.debug(
+        `${this.persistence.name}: changed, reloaded ${data?.byteLength ?? 0} bytes in ${elapsed(started)} ms (${access}).`,
+      );
+    }
   }
 
-  private apply(tokenCache: SerializableTokenCache, state: CacheState, stamp: string, data: Uint8Array | null): void {
+  /** Hands `data` to msal; resolves with the text msal now holds (`''` for none or unusable content). */
+  private apply(tokenCache: SerializableTokenCache, state: CacheState, stamp: string, data: Uint8Array | null): string {
     this.stats.loads++;
     state.epoch++;
     state.stamp = stamp;
     state.asideStamp = undefined;
     if (data === null || isEmpty(data)) {
       replaceCache(tokenCache, EMPTY_CACHE);
-      return;
+      return '';
     }
     let text: string;
     let shape: ReturnType<typeof checkCacheShape>;
@@ -307,17 +546,20 @@ export class PersistenceCachePlugin implements CachePlugin {
         stamp,
         `${error instanceof Error ? error.name : 'error'} while parsing`,
       );
-      return;
+      return '';
     }
     if (shape.verdict === 'unusable') {
       this.useEmptyBecauseCorrupt(tokenCache, state, stamp, shape.reason);
-    } else if (shape.verdict === 'lossy') {
+      return '';
+    }
+    if (shape.verdict === 'lossy') {
       state.asideStamp = stamp;
       this.logger.warn?.(
         `${this.persistence.name}: the stored token cache has entries msal-node would drop (${shape.reason}). ` +
           'msal uses the rest; the stored content is kept aside before the next save replaces it.',
       );
     }
+    return text;
   }
 
   /** `reason` names what is wrong without quoting stored content. */
@@ -348,8 +590,10 @@ export class PersistenceCachePlugin implements CachePlugin {
       await this.keepAside();
     }
     let stamp: string;
+    const started = this.debug ? performance.now() : 0;
+    const bytes = textToBytes(text);
     try {
-      stamp = await this.persistence.save(textToBytes(text));
+      stamp = await this.persistence.save(bytes);
     } catch (error) {
       // Keep the new tokens in this process: msal rebuilds its memory from the snapshot on every
       // silent call, so without this the token just acquired would vanish here too.
@@ -362,6 +606,8 @@ export class PersistenceCachePlugin implements CachePlugin {
     this.settle(tokenCache, state, text, epoch);
     state.stamp = stamp;
     this.stats.saves++;
+    this.accounts.observe(stamp, text, 'save');
+    if (this.debug) this.debug(`${this.persistence.name}: saved ${bytes.byteLength} bytes in ${elapsed(started)} ms.`);
   }
 
   private keepInMemory(tokenCache: SerializableTokenCache, state: CacheState): void {

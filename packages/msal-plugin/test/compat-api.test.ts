@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NodeSystemOptions, PublicClientApplication } from '@azure/msal-node';
-import { isPersistenceError } from '@msal-persist/core';
+import { isPersistenceError, loggerFromOptions } from '@msal-persist/core';
 import { FakeTokenEndpoint } from '@msal-persist/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,6 @@ import {
   PersistenceCachePlugin,
   PersistenceCreator,
 } from '../src/compat/index.js';
-import { loggerFromOptions } from '../src/compat/msal-logger.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

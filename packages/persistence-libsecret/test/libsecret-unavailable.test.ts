@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { busWithoutSecretService, LOCK_LOGIN_COLLECTION } from '@msal-persist/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KoffiLibsecretNative, LibsecretPersistence } from '../src/index.js';
 import { skippedNotice } from '../src/testing/index.js';
@@ -48,20 +49,11 @@ describe.runIf(mode.run)('LibsecretPersistence without a usable Secret Service (
 
   it('fails with NotAvailable, "no Secret Service", on a bus where none runs or can be started', async () => {
     // A session bus whose only service folder is empty: nothing answers org.freedesktop.secrets.
-    const services = join(dir, 'no-services');
-    mkdirSync(services, { recursive: true });
-    const config = join(dir, 'session.conf');
-    writeFileSync(
-      config,
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:tmpdir=${dir}</listen><auth>EXTERNAL</auth><servicedir>${services}</servicedir>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
-    );
+    const [bus = '', ...busArgs] = busWithoutSecretService(dir);
     const { stdout } = await promisify(execFile)(
-      'dbus-run-session',
+      bus,
       [
-        `--config-file=${config}`,
-        '--',
+        ...busArgs,
         process.execPath,
         '--import',
         'tsx',
@@ -78,12 +70,10 @@ describe.runIf(mode.run)('LibsecretPersistence without a usable Secret Service (
   });
 
   it('fails with StoreLocked, reading and writing, when the collection is locked and no prompt can be shown', async () => {
-    const lock =
-      'gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets --method org.freedesktop.Secret.Service.Lock "[\'/org/freedesktop/secrets/collection/login\']" >/dev/null';
     // The item exists before the lock, so "locked" must not read as "no cache".
     const [saved, read, write] = await withPrivateSecretService(dir, [
       'CHILD "$HOME/s" save',
-      lock,
+      LOCK_LOGIN_COLLECTION,
       'CHILD "$HOME/s" load',
       'CHILD "$HOME/s" save',
     ]);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { privateSecretService } from '@msal-persist/test-support';
 
 const run = promisify(execFile);
 const packageDir = join(import.meta.dirname, '..');
@@ -34,21 +35,21 @@ export async function inChild(env: NodeJS.ProcessEnv, signalPath: string, action
  */
 export async function withPrivateSecretService(dir: string, steps: string[]): Promise<ChildResult[]> {
   const home = mkdtempSync(join(dir, 'home-'));
+  const keyring = privateSecretService(dir);
   const script = [
     'set -e',
-    'export XDG_DATA_HOME="$HOME/.local/share" XDG_RUNTIME_DIR="$HOME/runtime"',
-    'mkdir -p "$XDG_DATA_HOME/keyrings" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"',
-    'eval "$(printf %s pw | gnome-keyring-daemon --daemonize --unlock --components=secrets 2>/dev/null)"',
     'CHILD() { "$NODE" --import tsx --conditions=dev-source "$CHILD_TS" "$@"; echo; }',
     ...steps,
-  ].join('\n');
+  ];
   const env = {
     ...envWithout('DISPLAY', 'WAYLAND_DISPLAY', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'GNOME_KEYRING_CONTROL'),
+    ...keyring.env,
     HOME: home,
     NODE: process.execPath,
     CHILD_TS: child,
   };
-  const { stdout } = await run('dbus-run-session', ['--', 'bash', '-c', script], {
+  const [command = '', ...args] = keyring.prefix;
+  const { stdout } = await run(command, [...args, 'bash', '-c', script.join('\n')], {
     cwd: packageDir,
     env,
     timeout: 60_000,

@@ -1,3 +1,9 @@
 export { DEBIAN_PYTHON, KEYTAR_WRITER, noSecretService, refuseKeyring } from './linux-stores.js';
-export type { NodeFixtureOptions, NodeFixtureRun } from './node-fixture.js';
-export { runNodeFixture } from './node-fixture.js';
+export type { NodeFixtureOptions, NodeFixtureRun, NodeScriptOptions, ProcessRun } from './node-fixture.js';
+export { nodeCommand, runNodeFixture, runNodeScript, runNodeScriptInTerminal } from './node-fixture.js';
+export {
+  busWithoutSecretService,
+  LOCK_LOGIN_COLLECTION,
+  privateSecretService,
+  withoutLibsecret,
+} from './secret-service-sessions.js';

@@ -1,8 +1,15 @@
-import { bytesToText, type Lock, type Logger, type Persistence, textToBytes } from '@msal-persist/core';
+import {
+  bytesToText,
+  type Lock,
+  type Logger,
+  type LoggerOptions,
+  loggerFromOptions,
+  type Persistence,
+  textToBytes,
+} from '@msal-persist/core';
 import { type BackendName, type BackendSettings, loadBackend } from '../backends.js';
 import { createPersistence } from '../create-persistence.js';
 import { DataProtectionScope } from './data-protection-scope.js';
-import { type LoggerOptions, loggerFromOptions } from './msal-logger.js';
 
 /**
  * What the persistences of this module offer, under the names of `@azure/msal-node-extensions`'

@@ -1,3 +1,4 @@
+import { loggerFromOptions } from '@msal-persist/core';
 import { type BackendName, backendFor } from '../backends.js';
 import { createPersistence } from '../create-persistence.js';
 import { DataProtectionScope } from './data-protection-scope.js';
@@ -10,7 +11,6 @@ import {
   KeychainPersistence,
   LibSecretPersistence,
 } from './extension-persistence.js';
-import { loggerFromOptions } from './msal-logger.js';
 import type { IPersistenceConfiguration } from './types.js';
 
 const classes = {

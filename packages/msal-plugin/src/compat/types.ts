@@ -1,5 +1,5 @@
+import type { LoggerOptions } from '@msal-persist/core';
 import type { DataProtectionScope } from './data-protection-scope.js';
-import type { LoggerOptions } from './msal-logger.js';
 
 /**
  * What `PersistenceCreator.createPersistence` takes, with the fields of `@azure/msal-node-extensions`.
