@@ -58,8 +58,9 @@ describe('published packages', () => {
     (_name, manifest) => {
       const subpaths = Object.keys(manifest.exports ?? {}).filter((key) => key !== '.' && key !== './package.json');
       const mapped = manifest.typesVersions?.['*'] ?? {};
+      const entries = (manifest.exports ?? {}) as Record<string, { require: { types: string } }>;
       for (const subpath of subpaths) {
-        const target = (manifest.exports?.[subpath] as { require: { types: string } }).require.types;
+        const target = entries[subpath]?.require.types;
         expect(mapped[subpath.slice(2)], subpath).toEqual([target]);
       }
     },
