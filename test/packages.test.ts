@@ -14,7 +14,7 @@ interface Manifest {
   homepage?: string;
   bugs?: { url?: string };
   repository?: { type?: string; url?: string; directory?: string };
-  os?: string[];
+  publishConfig?: { os?: string[] };
   exports?: Record<string, unknown>;
   typesVersions?: Record<string, Record<string, string[]>>;
   dependencies?: Record<string, string>;
@@ -77,10 +77,12 @@ describe('@msal-persist/msal-plugin installs only what the OS uses', () => {
     '@msal-persist/persistence-kernel-keyring': ['linux'],
   };
 
+  // `os` goes in publishConfig: pnpm writes it into the packed manifest, where npm, pnpm and yarn
+  // read it, while the workspace itself (every package linked, on any OS) stays free of warnings.
   it.each(Object.entries(osBackends))('%s is an optional dependency that installs on %j only', (name, os) => {
     expect(plugin?.dependencies?.[name]).toBeUndefined();
     expect(plugin?.optionalDependencies?.[name]).toBe('workspace:^');
-    expect(byName.get(name)?.os).toEqual(os);
+    expect(byName.get(name)?.publishConfig?.os).toEqual(os);
   });
 
   it('the macOS binding (@napi-rs/keyring) comes with the Keychain backend, not with the code Linux shares', () => {
