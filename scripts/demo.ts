@@ -56,7 +56,7 @@ const options = {
   cachePath: env.CACHE_PATH,
   serviceName: env.APP_NAME,
   accountName: env.ACCOUNT_NAME,
-  allowPlaintextFallback: env.ALLOW_PLAINTEXT === '1',
+  allowPlaintextFallback: process.env.ALLOW_PLAINTEXT === '1',
   logger: {},
 } as const;
 
