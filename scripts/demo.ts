@@ -17,7 +17,7 @@ const root = join(import.meta.dirname, '..');
 const cli = join(root, 'examples', 'public-cli', 'cli.ts');
 const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
 const dir = mkdtempSync(join(tmpdir(), 'msal-persist-demo-'));
-const env = {
+const env: NodeJS.ProcessEnv & { CACHE_PATH: string; APP_NAME: string; ACCOUNT_NAME: string } = {
   ...process.env,
   APP_NAME: 'msal-persist-demo',
   CACHE_PATH: join(dir, 'msal.cache'),
@@ -56,7 +56,8 @@ const options = {
   cachePath: env.CACHE_PATH,
   serviceName: env.APP_NAME,
   accountName: env.ACCOUNT_NAME,
-  allowPlaintextFallback: process.env.ALLOW_PLAINTEXT === '1',
+  // As the example CLI it runs: plaintext only when asked for.
+  allowPlaintextFallback: env.ALLOW_PLAINTEXT === '1',
   logger: {},
 } as const;
 

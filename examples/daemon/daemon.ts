@@ -60,6 +60,5 @@ async function main(resources: string[]): Promise<void> {
 }
 
 const resources = process.argv.slice(2);
-await main(resources.length > 0 ? resources : ['https://graph.microsoft.com/.default']).catch(
-  exitWithOneLine('daemon'),
-);
+// Not a top-level await, so the example also bundles as CommonJS.
+void main(resources.length > 0 ? resources : ['https://graph.microsoft.com/.default']).catch(exitWithOneLine('daemon'));

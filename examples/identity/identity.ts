@@ -48,4 +48,5 @@ async function main(scopes: string[]): Promise<void> {
 }
 
 const scopes = process.argv.slice(2);
-await main(scopes.length > 0 ? scopes : ['https://graph.microsoft.com/.default']).catch(exitWithOneLine('identity'));
+// Not a top-level await, so the example also bundles as CommonJS.
+void main(scopes.length > 0 ? scopes : ['https://graph.microsoft.com/.default']).catch(exitWithOneLine('identity'));

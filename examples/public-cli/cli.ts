@@ -97,4 +97,5 @@ async function main(command: string): Promise<void> {
   console.log(JSON.stringify(report));
 }
 
-await main(process.argv[2] ?? 'status').catch(exitWithOneLine('public-cli'));
+// Not a top-level await, so the example also bundles as CommonJS.
+void main(process.argv[2] ?? 'status').catch(exitWithOneLine('public-cli'));
