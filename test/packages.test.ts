@@ -91,6 +91,10 @@ describe('@msal-persist/msal-plugin installs only what the OS uses', () => {
     expect(byName.get('@msal-persist/persistence-keychain')?.dependencies?.['@napi-rs/keyring']).toBeDefined();
   });
 
+  it('core, runtime-free, installs nothing else (two byte helpers do not justify five packages)', () => {
+    expect(byName.get('@msal-persist/core')?.dependencies ?? {}).toEqual({});
+  });
+
   it('core and the plaintext file backend, used on every OS, are plain dependencies', () => {
     expect(plugin?.dependencies?.['@msal-persist/core']).toBe('workspace:^');
     expect(plugin?.dependencies?.['@msal-persist/persistence-file']).toBe('workspace:^');
