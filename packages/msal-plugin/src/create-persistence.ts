@@ -285,9 +285,11 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
   if (!options.allowPlaintextFallback || forcedFile) {
     const reason =
       failures.length > 1 ? `No encrypted token cache works here (${summary(failures)}).` : clauseless(failure);
+    // A backend npm did not install needs installing, not the OS store's remedy.
+    const missing = failures.length === 1 && failure.message.includes(' is not installed');
     const advice = forcedFile
       ? ''
-      : ` ${remedy(first?.backend)} Or pass allowPlaintextFallback: true to accept an unencrypted cache.`;
+      : `${missing ? '' : ` ${remedy(first?.backend)}`} Or pass allowPlaintextFallback: true to accept an unencrypted cache.`;
     throw new PersistenceError(failure.code, `${reason}${advice}`, {
       backend: first?.backend ?? failure.backend,
       cause:
