@@ -1,6 +1,9 @@
 import type { Options } from 'tsup';
 
-/** Shared build: ESM + CJS with declarations for both, Node 20 target, dependencies external. */
+/**
+ * Shared build: ESM + CJS with declarations for both, Node 20 target, dependencies external. Our
+ * own packages are external too, also msal-plugin's optional (per-OS) ones, which tsup would bundle.
+ */
 export function libraryConfig(entry: Record<string, string> = { index: 'src/index.ts' }): Options {
   return {
     entry,
@@ -13,5 +16,6 @@ export function libraryConfig(entry: Record<string, string> = { index: 'src/inde
     splitting: false,
     treeshake: true,
     outDir: 'dist',
+    external: [/^@msal-persist\//],
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Typechecks the first TypeScript example of every package README (and the root README's quick
+// Typechecks every TypeScript example of every package README (and the root README's quick
 // start) as a module inside that package, so a README example that would not compile fails CI.
+// A block that is deliberately a fragment says so on the line before it: <!-- fragment -->.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,11 +14,14 @@ const targets = [...readdirSync(join(root, 'packages')).map((name) => join(root,
 
 const written = [];
 for (const dir of targets) {
-  const match = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(dir, 'README.md'), 'utf8'));
-  if (!match) continue;
-  const file = join(dir, 'readme-example.check.ts');
-  writeFileSync(file, `${match[1]}\nexport {};\n`);
-  written.push(file);
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  let index = 0;
+  for (const match of readme.matchAll(/(<!-- fragment -->\n)?```ts\n([\s\S]*?)```/g)) {
+    if (match[1]) continue;
+    const file = join(dir, `readme-example-${++index}.check.ts`);
+    writeFileSync(file, `${match[2]}\nexport {};\n`);
+    written.push(file);
+  }
 }
 // The root README's quick start, checked inside msal-plugin where its imports resolve.
 const quick = /## Quick start\n\n```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'));

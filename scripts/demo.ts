@@ -2,24 +2,26 @@
 // process 1 signs in with device code (real msal-node, offline fake token endpoint) and the cache
 // is persisted; process 2, started afterwards, gets its token silently from the cache. Uses the
 // OS's encrypted store: on Linux the Secret Service when one is on D-Bus, else the kernel keyring
-// (`env -u DBUS_SESSION_BUS_ADDRESS pnpm demo`); a 0600 plaintext file only when neither works.
+// (`env -u DBUS_SESSION_BUS_ADDRESS pnpm demo`). Where neither works (a container refusing the
+// keyring syscalls) it says so in one line; `ALLOW_PLAINTEXT=1 pnpm demo` accepts a 0600 plaintext
+// file there, as the examples do.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPersistence, type PersistenceSelection } from '@msal-persist/msal-plugin';
+import { exitWithOneLine } from '../examples/shared/exit-with-one-line.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'examples', 'public-cli', 'cli.ts');
 const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
 const dir = mkdtempSync(join(tmpdir(), 'msal-persist-demo-'));
-const env = {
+const env: NodeJS.ProcessEnv & { CACHE_PATH: string; APP_NAME: string; ACCOUNT_NAME: string } = {
   ...process.env,
   APP_NAME: 'msal-persist-demo',
   CACHE_PATH: join(dir, 'msal.cache'),
   ACCOUNT_NAME: `demo-${process.pid}`,
-  ALLOW_PLAINTEXT: '1',
 };
 
 interface Report {
@@ -54,7 +56,8 @@ const options = {
   cachePath: env.CACHE_PATH,
   serviceName: env.APP_NAME,
   accountName: env.ACCOUNT_NAME,
-  allowPlaintextFallback: true,
+  // As the example CLI it runs: plaintext only when asked for.
+  allowPlaintextFallback: env.ALLOW_PLAINTEXT === '1',
   logger: {},
 } as const;
 
@@ -67,9 +70,7 @@ function describeStore(selection: PersistenceSelection): string {
   return `${selection.cachePath} (${selection.backend}, ${protection})`;
 }
 
-let selection: PersistenceSelection | undefined;
-try {
-  selection = await createPersistence(options);
+async function demo(selection: PersistenceSelection): Promise<void> {
   console.log(`msal-persist demo — cache: ${describeStore(selection)}\n`);
   console.log('process 1: device-code sign-in against the offline fake token endpoint');
   const first = run('sign-in');
@@ -87,6 +88,15 @@ try {
     console.log('To see the Secret Service path here: scripts/with-secret-service.sh pnpm demo');
   }
   if (!ok) process.exitCode = 1;
+}
+
+// The children choose the same store; where none works, one line says why and what to do.
+const selection = await createPersistence(options).catch((error: unknown) => {
+  exitWithOneLine('demo')(error);
+  return undefined;
+});
+try {
+  if (selection) await demo(selection);
 } finally {
   // Leave no demo item in the user's keyring, no key in the kernel keyring, nor files behind.
   await selection?.persistence.delete();

@@ -10,5 +10,6 @@ export default defineConfig(
     'backends/libsecret': 'src/backends/libsecret.ts',
     'backends/kernel-keyring': 'src/backends/kernel-keyring.ts',
     'compat/index': 'src/compat/index.ts',
+    bundling: 'src/bundling.ts',
   }),
 );

@@ -60,24 +60,39 @@ afterAll(space.cleanup);
 describe.skipIf(stale.length > 0)('npx msal-persist from a packed install', () => {
   it('npm installs the packed tarballs and `npx msal-persist doctor --json` prints its report', async () => {
     const tarballs = join(space.dir, 'tarballs');
+    const overrides: Record<string, string> = {};
     for (const folder of needed) {
-      await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: folder, timeout: 60_000 });
+      const { stdout } = await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: folder, timeout: 60_000 });
+      const file = stdout.trim().split('\n').pop()?.trim() ?? '';
+      const name = (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as Manifest).name;
+      overrides[name] = `file:${file.startsWith('/') ? file : join(tarballs, file)}`;
     }
     const app = join(space.dir, 'app');
     mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), '{ "name": "packed-app", "private": true }\n');
-    const files = readdirSync(tarballs).map((file) => join(tarballs, file));
-    expect(files).toHaveLength(needed.length);
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files], {
-      cwd: app,
-      timeout: 120_000,
-    });
+    expect(readdirSync(tarballs)).toHaveLength(needed.length);
+    // As a user installs it: the CLI is the one dependency, and npm picks the per-OS optional
+    // backends itself (naming a foreign-OS tarball on the command line would be EBADPLATFORM).
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({
+        name: 'packed-app',
+        private: true,
+        dependencies: { '@msal-persist/cli': overrides['@msal-persist/cli'] },
+        overrides,
+      }),
+    );
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, timeout: 120_000 });
 
     const env: NodeJS.ProcessEnv = { ...process.env, ...space.env };
     for (const name of SESSION_VARIABLES) delete env[name];
     const { stdout } = await run('npx', ['--no-install', 'msal-persist', 'doctor', '--json'], { cwd: app, env });
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report).toMatchObject({ command: 'doctor', ok: true, platform: process.platform });
-    if (process.platform === 'linux') expect(report.choice?.backend).toBe('kernel-keyring');
+    if (process.platform === 'linux') {
+      expect(report.choice?.backend).toBe('kernel-keyring');
+      // A Linux install carries no Windows or macOS backend.
+      expect(existsSync(join(app, 'node_modules', '@msal-persist', 'persistence-dpapi'))).toBe(false);
+      expect(existsSync(join(app, 'node_modules', '@msal-persist', 'persistence-keychain'))).toBe(false);
+    }
   }, 180_000);
 });

@@ -1,5 +1,3 @@
-import { convertToBuffer, isEmptyData } from '@aws-crypto/util';
-
 /**
  * What adapters accept as bytes: a string (UTF-8), an `ArrayBuffer` or any view (Buffer, Uint8Array).
  *
@@ -10,6 +8,8 @@ import { convertToBuffer, isEmptyData } from '@aws-crypto/util';
  */
 export type BinaryInput = string | ArrayBuffer | ArrayBufferView;
 
+const encoder = new TextEncoder();
+
 /**
  * Normalises bytes at a port boundary to a `Uint8Array` without copying views.
  *
@@ -19,7 +19,10 @@ export type BinaryInput = string | ArrayBuffer | ArrayBufferView;
  * ```
  */
 export function toBytes(data: BinaryInput): Uint8Array {
-  return convertToBuffer(data);
+  if (typeof data === 'string') return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
 }
 
 /**
@@ -31,10 +34,9 @@ export function toBytes(data: BinaryInput): Uint8Array {
  * ```
  */
 export function isEmpty(data: BinaryInput): boolean {
-  return isEmptyData(data);
+  return typeof data === 'string' ? data.length === 0 : data.byteLength === 0;
 }
 
-const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -1,4 +1,4 @@
-import type { Lock, Persistence } from '@msal-persist/core';
+import { type Lock, type Persistence, PersistenceError } from '@msal-persist/core';
 
 /**
  * The backends the meta package can choose.
@@ -104,6 +104,35 @@ export function probeSuffix(): string {
   return `.probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** Where npm installs each OS backend (its package's `os` field). */
+const INSTALLED_ON: Record<Exclude<BackendName, 'file'>, string> = {
+  dpapi: 'Windows',
+  keychain: 'macOS',
+  libsecret: 'Linux',
+  'kernel-keyring': 'Linux',
+};
+
+/**
+ * Turns "the package is not there" into a typed error saying which package and where npm installs
+ * it. The OS backends are optional dependencies with an `os` field, so on Linux DPAPI and Keychain
+ * are simply absent. Used as `import(name).catch(notInstalled(…))`: bundlers accept that form when
+ * the package is missing at build time and leave the import for run time.
+ */
+function notInstalled(backend: Exclude<BackendName, 'file'>, name: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as { code?: unknown } | null)?.code;
+    const missing =
+      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(error).includes(`'${name}'`);
+    if (!missing) throw error;
+    throw new PersistenceError(
+      'NotAvailable',
+      `${name} is not installed: npm installs it with @msal-persist/msal-plugin on ${INSTALLED_ON[backend]} only. ` +
+        `There, reinstall without --omit=optional, or add it yourself: npm install ${name}.`,
+      { backend, cause: error },
+    );
+  };
+}
+
 /**
  * Imports only the chosen backend's package (so on Linux the DPAPI and Keychain code is never
  * loaded) and builds its persistence plus the `FileLock` every OS backend shares. The lock lives at
@@ -123,7 +152,9 @@ export async function loadBackend(
   );
   switch (backend) {
     case 'dpapi': {
-      const { DpapiPersistence } = await import('@msal-persist/persistence-dpapi');
+      const { DpapiPersistence } = await import('@msal-persist/persistence-dpapi').catch(
+        notInstalled('dpapi', '@msal-persist/persistence-dpapi'),
+      );
       const entropy = settings.entropy;
       return {
         persistence: new DpapiPersistence(path, {
@@ -134,21 +165,27 @@ export async function loadBackend(
       };
     }
     case 'keychain': {
-      const { KeychainPersistence } = await import('@msal-persist/persistence-keychain');
+      const { KeychainPersistence } = await import('@msal-persist/persistence-keychain').catch(
+        notInstalled('keychain', '@msal-persist/persistence-keychain'),
+      );
       return {
         persistence: new KeychainPersistence({ signalPath: path, service: settings.serviceName, account }),
         lock,
       };
     }
     case 'libsecret': {
-      const { LibsecretPersistence } = await import('@msal-persist/persistence-libsecret');
+      const { LibsecretPersistence } = await import('@msal-persist/persistence-libsecret').catch(
+        notInstalled('libsecret', '@msal-persist/persistence-libsecret'),
+      );
       return {
         persistence: new LibsecretPersistence({ signalPath: path, service: settings.serviceName, account }),
         lock,
       };
     }
     case 'kernel-keyring': {
-      const { KernelKeyringPersistence } = await import('@msal-persist/persistence-kernel-keyring');
+      const { KernelKeyringPersistence } = await import('@msal-persist/persistence-kernel-keyring').catch(
+        notInstalled('kernel-keyring', '@msal-persist/persistence-kernel-keyring'),
+      );
       return { persistence: new KernelKeyringPersistence(storagePath(backend, path)), lock };
     }
     case 'file':

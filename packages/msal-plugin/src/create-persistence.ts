@@ -137,7 +137,8 @@ function probeFailure(error: unknown, backend: BackendName, suffix: string): Per
         backend,
         cause: error,
       });
-  const message = typed.message.replace(`[${typed.backend}] `, '').replaceAll(suffix, '');
+  const unprefixed = typed.message.replace(`[${typed.backend}] `, '');
+  const message = suffix ? unprefixed.replaceAll(suffix, '') : unprefixed;
   return new PersistenceError(typed.code, message, { backend, cause: typed.cause ?? typed });
 }
 
@@ -162,6 +163,32 @@ async function probe(backend: BackendName, settings: BackendSettings, fallback =
   } catch (error) {
     throw probeFailure(error, backend, suffix);
   }
+}
+
+/**
+ * Opens a backend at the app's real location and proves it works. A cache that is there and loads
+ * proves the store already (the OS decrypted it, the Secret Service answered): it is used as it is,
+ * and nothing is written at start, so a cache the user may only read (a read-only mount, a CI
+ * secret file) opens, and a save that cannot be written fails on that save. Only when there is
+ * nothing to load, or the load fails, does the save/load/delete probe decide, with its typed error.
+ */
+async function openVerified(
+  backend: BackendName,
+  settings: BackendSettings,
+  fallback = false,
+): Promise<{ persistence: Persistence; lock: Lock }> {
+  let loadFailure: unknown;
+  try {
+    const opened = await loadBackend(backend, settings, { fallback });
+    const existing = await opened.persistence.load();
+    if (existing && existing.byteLength > 0) return opened;
+  } catch (error) {
+    loadFailure = error;
+  }
+  // A store that did not answer in time would keep the probe waiting as long again.
+  if (isPersistenceError(loadFailure, 'Timeout')) throw probeFailure(loadFailure, backend, '');
+  await probe(backend, settings, fallback);
+  return loadBackend(backend, settings, { fallback });
 }
 
 /** The first sentence of an error's message: the cause in one clause, for a one-line log. */
@@ -197,7 +224,8 @@ const summary = (failures: Failure[]) =>
   failures.map(({ backend, error }) => `${backend}: ${clause(error)}`).join('; ');
 
 /**
- * Picks the encrypted backend for this OS and proves it works with a save/load/delete probe:
+ * Picks the encrypted backend for this OS and proves it works (the existing cache loads, else a
+ * save/load/delete probe beside it):
  * DPAPI on Windows, Keychain on macOS, and on Linux the Secret Service, else the kernel keyring.
  * Falls back to a plaintext file only when `allowPlaintextFallback` is set. Loads only the
  * backends it tries.
@@ -215,13 +243,14 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
 
   const failures: Failure[] = [];
   for (const backend of candidates) {
+    let opened: { persistence: Persistence; lock: Lock };
     try {
-      await probe(backend, settings);
+      opened = await openVerified(backend, settings);
     } catch (error) {
       failures.push({ backend, error: error as PersistenceError });
       continue;
     }
-    const { persistence, lock } = await loadBackend(backend, settings);
+    const { persistence, lock } = opened;
     const cachePath = storagePath(backend, settings.cachePath);
     const [first] = failures;
     if (first) {
@@ -256,9 +285,11 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
   if (!options.allowPlaintextFallback || forcedFile) {
     const reason =
       failures.length > 1 ? `No encrypted token cache works here (${summary(failures)}).` : clauseless(failure);
+    // A backend npm did not install needs installing, not the OS store's remedy.
+    const missing = failures.length === 1 && failure.message.includes(' is not installed');
     const advice = forcedFile
       ? ''
-      : ` ${remedy(first?.backend)} Or pass allowPlaintextFallback: true to accept an unencrypted cache.`;
+      : `${missing ? '' : ` ${remedy(first?.backend)}`} Or pass allowPlaintextFallback: true to accept an unencrypted cache.`;
     throw new PersistenceError(failure.code, `${reason}${advice}`, {
       backend: first?.backend ?? failure.backend,
       cause:
@@ -276,8 +307,7 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
     'warn',
     `the encrypted token cache is not available (${first ? summary(failures) : clause(failure)}); using the PLAINTEXT file ${fallbackPath} (mode 0600) because allowPlaintextFallback is set.`,
   );
-  await probe('file', settings, true);
-  const { persistence, lock } = await loadBackend('file', settings, { fallback: true });
+  const { persistence, lock } = await openVerified('file', settings, true);
   return { persistence, lock, backend: 'file', isEncrypted: false, cachePath: fallbackPath, fallbackReason: failure };
 }
 

@@ -1,4 +1,5 @@
 import { PersistenceError } from '@msal-persist/core';
+import { loadNative } from '@msal-persist/persistence-file';
 import { DpapiCallError, type DpapiNative, type DpapiScope } from './dpapi-native.js';
 
 /** Never show UI: a token cache runs in CLIs and services where a prompt would hang. */
@@ -39,16 +40,12 @@ const BACKEND = 'dpapi';
 const NOT_WINDOWS =
   'DPAPI is Windows-only; use @msal-persist/persistence-libsecret / -keychain or @msal-persist/msal-plugin which picks for you.';
 
-async function loadKoffi(): Promise<Koffi> {
-  try {
-    return await import('koffi');
-  } catch (cause) {
-    throw new PersistenceError(
-      'NotAvailable',
-      'Cannot load koffi, the FFI library DPAPI is called through. Reinstall dependencies (`npm install koffi`) and check your platform has a koffi prebuilt binary.',
-      { backend: BACKEND, cause },
-    );
-  }
+function loadKoffi(): Promise<Koffi> {
+  return loadNative<Koffi>(() => import('koffi'), {
+    module: 'koffi',
+    backend: BACKEND,
+    purpose: 'the FFI library DPAPI is called through',
+  });
 }
 
 function bind(koffi: Koffi, libraries: { crypt32: string; kernel32: string }): Binding {

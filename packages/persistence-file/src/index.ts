@@ -6,5 +6,7 @@ export type { FilePersistenceOptions } from './file-persistence.js';
 export { FilePersistence } from './file-persistence.js';
 export type { AtomicFileSystem } from './file-system.js';
 export { nodeFileSystem } from './file-system.js';
+export type { NativeModuleInfo } from './load-native.js';
+export { loadNative } from './load-native.js';
 export type { WriteFileAtomicOptions } from './write-file-atomic.js';
 export { writeFileAtomic } from './write-file-atomic.js';

@@ -1,4 +1,5 @@
 import { PersistenceError } from '@msal-persist/core';
+import { loadNative } from '@msal-persist/persistence-file';
 import { type KernelKeyring, KeyctlError, type KeyringScope } from './kernel-keyring.js';
 
 type Koffi = typeof import('koffi');
@@ -28,17 +29,12 @@ const KEY_SPEC_USER_KEYRING = -4;
 const KEY_PERMISSIONS = 0x3f3f0000;
 const KEY_BYTES_MAX = 64;
 
-async function loadKoffi(): Promise<Koffi> {
-  try {
-    const loaded = (await import('koffi')) as Koffi & { default?: Koffi };
-    return loaded.default ?? loaded;
-  } catch (cause) {
-    throw new PersistenceError(
-      'NotAvailable',
-      'Cannot load koffi, the FFI library the kernel keyring is called through. Reinstall dependencies, and check koffi has a prebuilt binary for this platform.',
-      { backend: BACKEND, cause },
-    );
-  }
+function loadKoffi(): Promise<Koffi> {
+  return loadNative<Koffi>(() => import('koffi'), {
+    module: 'koffi',
+    backend: BACKEND,
+    purpose: 'the FFI library the kernel keyring is called through',
+  });
 }
 
 /**

@@ -22,6 +22,7 @@ const PROFILE: OsKeyringProfile = {
   wrongPlatformHint: 'Use @msal-persist/persistence-libsecret on Linux or @msal-persist/persistence-dpapi on Windows.',
   mapError: mapKeychainError,
   storeLabel: 'The keychain',
+  loadNative: () => import('@napi-rs/keyring'),
 };
 
 /**

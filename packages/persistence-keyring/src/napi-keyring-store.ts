@@ -1,4 +1,5 @@
-import { isPersistenceError, PersistenceError } from '@msal-persist/core';
+import { PersistenceError } from '@msal-persist/core';
+import { loadNative } from '@msal-persist/persistence-file';
 import type { SecretStore, SecretStoreCallOptions } from './secret-store.js';
 
 /** The slice of `@napi-rs/keyring` this package uses; typed here so loading it stays lazy. */
@@ -21,7 +22,12 @@ interface NativeModule {
  *
  * @example
  * ```ts
- * const options: NapiKeyringStoreOptions = { service: 'my-app', platforms: ['darwin'], backend: 'keychain:my-app' };
+ * const options: NapiKeyringStoreOptions = {
+ *   service: 'my-app',
+ *   platforms: ['darwin'],
+ *   backend: 'keychain:my-app',
+ *   loadNative: () => import('@napi-rs/keyring'),
+ * };
  * ```
  */
 export interface NapiKeyringStoreOptions {
@@ -34,10 +40,11 @@ export interface NapiKeyringStoreOptions {
   /** What to tell the user when the platform is wrong. */
   wrongPlatformHint?: string;
   /**
-   * Loads `@napi-rs/keyring`. Default: a dynamic `import()`. Tests replace it to simulate a
-   * missing or broken native binary.
+   * Loads `@napi-rs/keyring`: `() => import('@napi-rs/keyring')`, written in the package that
+   * depends on it (the Keychain backend), so Linux installs of the shared code never carry it.
+   * Tests pass a fake to simulate a missing or broken native binary.
    */
-  loadNative?: () => Promise<unknown>;
+  loadNative: () => Promise<unknown>;
 }
 
 /**
@@ -48,7 +55,12 @@ export interface NapiKeyringStoreOptions {
  *
  * @example
  * ```ts
- * const store = new NapiKeyringStore({ service: 'my-app', backend: 'keychain:my-app/MSALCache', platforms: ['darwin'] });
+ * const store = new NapiKeyringStore({
+ *   service: 'my-app',
+ *   backend: 'keychain:my-app/MSALCache',
+ *   platforms: ['darwin'],
+ *   loadNative: () => import('@napi-rs/keyring'),
+ * });
  * await store.set('MSALCache', new TextEncoder().encode('{}'));
  * ```
  */
@@ -121,20 +133,11 @@ export class NapiKeyringStore implements SecretStore {
   }
 
   private async importNative(): Promise<NativeModule> {
-    const loadNative = this.options.loadNative ?? (() => import('@napi-rs/keyring'));
-    let loaded: unknown;
-    try {
-      loaded = await loadNative();
-    } catch (cause) {
-      if (isPersistenceError(cause)) throw cause;
-      throw new PersistenceError(
-        'NotAvailable',
-        'Cannot load @napi-rs/keyring (its prebuilt binary for this platform may be missing). ' +
-          'Reinstall dependencies without --no-optional, or use another backend.',
-        { backend: this.options.backend, cause },
-      );
-    }
-    const module = (loaded as { default?: unknown }).default ?? loaded;
+    const module = await loadNative<unknown>(this.options.loadNative, {
+      module: '@napi-rs/keyring',
+      backend: this.options.backend,
+      purpose: 'the binding to the OS keyring',
+    });
     if (typeof (module as Partial<NativeModule>).AsyncEntry !== 'function') {
       throw new PersistenceError('NotAvailable', '@napi-rs/keyring loaded without an AsyncEntry class; upgrade it.', {
         backend: this.options.backend,

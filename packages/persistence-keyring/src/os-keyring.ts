@@ -34,7 +34,14 @@ export interface OsKeyringOptions {
  *
  * @example
  * ```ts
- * const profile: OsKeyringProfile = { prefix: 'keychain', platforms: ['darwin'], storeLabel: 'The keychain', wrongPlatformHint: '…', mapError };
+ * const profile: OsKeyringProfile = {
+ *   prefix: 'keychain',
+ *   platforms: ['darwin'],
+ *   storeLabel: 'The keychain',
+ *   wrongPlatformHint: '…',
+ *   mapError,
+ *   loadNative: () => import('@napi-rs/keyring'),
+ * };
  * ```
  */
 export interface OsKeyringProfile {
@@ -48,6 +55,8 @@ export interface OsKeyringProfile {
   mapError: KeyringErrorMapper;
   /** The store's name in messages. */
   storeLabel: string;
+  /** Imports the native binding, from the package that depends on it: `() => import('@napi-rs/keyring')`. */
+  loadNative: () => Promise<unknown>;
 }
 
 /**
@@ -75,6 +84,7 @@ export function osKeyringOptions(profile: OsKeyringProfile, options: OsKeyringOp
         backend: name,
         platforms: profile.platforms,
         wrongPlatformHint: profile.wrongPlatformHint,
+        loadNative: profile.loadNative,
       }),
     mapError: profile.mapError,
     storeLabel: profile.storeLabel,

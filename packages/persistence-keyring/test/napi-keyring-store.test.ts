@@ -2,7 +2,11 @@ import { isPersistenceError } from '@msal-persist/core';
 import { describe, expect, it } from 'vitest';
 import { NapiKeyringStore } from '../src/index.js';
 
-const base = { service: 'msal-persist-test', backend: 'test:msal-persist-test/acct' };
+const base = {
+  service: 'msal-persist-test',
+  backend: 'test:msal-persist-test/acct',
+  loadNative: () => import('@napi-rs/keyring'),
+};
 
 describe('NapiKeyringStore', () => {
   it('refuses a platform it is not made for with NotAvailable, naming the alternative', async () => {

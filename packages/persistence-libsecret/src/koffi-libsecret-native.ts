@@ -1,4 +1,5 @@
 import { PersistenceError } from '@msal-persist/core';
+import { loadNative } from '@msal-persist/persistence-file';
 import { LibsecretCallError, type LibsecretNative, type SecretItem } from './libsecret-native.js';
 import { missingSessionBus } from './session-bus.js';
 
@@ -31,17 +32,12 @@ interface Binding {
   call(operation: Operation, item: SecretItem, data: Uint8Array | undefined, signal?: AbortSignal): Promise<unknown>;
 }
 
-async function loadKoffi(): Promise<Koffi> {
-  try {
-    const loaded = (await import('koffi')) as Koffi & { default?: Koffi };
-    return loaded.default ?? loaded;
-  } catch (cause) {
-    throw new PersistenceError(
-      'NotAvailable',
-      'Cannot load koffi, the FFI library libsecret is called through. Reinstall dependencies, and check koffi has a prebuilt binary for this platform.',
-      { backend: BACKEND, cause },
-    );
-  }
+function loadKoffi(): Promise<Koffi> {
+  return loadNative<Koffi>(() => import('koffi'), {
+    module: 'koffi',
+    backend: BACKEND,
+    purpose: 'the FFI library libsecret is called through',
+  });
 }
 
 function isUtf8Text(data: Uint8Array): boolean {

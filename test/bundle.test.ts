@@ -1,0 +1,134 @@
+// The examples bundled with esbuild, ESM and CommonJS, as an app ships them: our JavaScript in the
+// bundle, the native packages (nativeExternals) external and installed beside it. They run offline
+// on the kernel keyring (reached through koffi), and a second run is served from the cache.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { nativeExternals } from '@msal-persist/msal-plugin/bundling';
+import { KernelKeyringPersistence } from '@msal-persist/msal-plugin/kernel-keyring';
+import { noSecretService } from '@msal-persist/test-support';
+import { build, type Format } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const app = mkdtempSync(join(tmpdir(), 'msal-persist-bundle-'));
+const home = join(app, 'home');
+mkdirSync(home);
+
+afterAll(async () => {
+  for (const file of readdirSync(home, { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.kernel-keyring')) await new KernelKeyringPersistence(join(home, file)).delete();
+  }
+  rmSync(app, { recursive: true, force: true });
+});
+
+// The packages the app ships beside its bundle, as its package manager puts them in node_modules:
+// exactly the externals, resolved from the packages that depend on them.
+const dependents: Record<string, string> = {
+  koffi: 'packages/persistence-kernel-keyring',
+  '@napi-rs/keyring': 'packages/persistence-keychain',
+};
+
+/** Bundles an example into a fresh app folder whose node_modules holds exactly `external`. */
+async function bundle(example: string, format: Format, external: readonly string[] = nativeExternals) {
+  const dir = mkdtempSync(join(app, 'app-'));
+  for (const name of external) {
+    const entry = createRequire(join(root, dependents[name] ?? '', 'package.json')).resolve(name);
+    mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+    symlinkSync(dirname(entry), join(dir, 'node_modules', name));
+  }
+  const outfile = join(dir, `${example.replace(/\W/g, '-')}.${format === 'esm' ? 'mjs' : 'cjs'}`);
+  await build({
+    entryPoints: [join(root, 'examples', example)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format,
+    external: [...external],
+    // Read the workspace's sources, as the other tests do.
+    conditions: ['dev-source'],
+    // CommonJS dependencies (msal-node's) call require(); an ES module bundle needs one.
+    ...(format === 'esm'
+      ? {
+          banner: {
+            js: "import { createRequire as bannerRequire } from 'node:module'; const require = bannerRequire(import.meta.url);",
+          },
+        }
+      : {}),
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The app's environment: no NODE_PATH (pnpm sets one for scripts), so only node_modules resolves. */
+const { NODE_PATH: _pnpmNodePath, ...shippedEnv } = process.env;
+
+function runBundle(file: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [file, ...args],
+      {
+        cwd: dirname(file),
+        env: { ...shippedEnv, ...noSecretService, HOME: home, XDG_CACHE_HOME: join(home, '.cache') },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const lastJson = (run: Run) => JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+
+describe.runIf(process.platform === 'linux').each<Format>(['esm', 'cjs'])('an esbuild %s bundle', (format) => {
+  it('of examples/public-cli signs in, then a second process gets its token from the cache', async () => {
+    const file = await bundle('public-cli/cli.ts', format);
+    const signIn = await runBundle(file, ['sign-in']);
+    expect(signIn.code, signIn.stderr).toBe(0);
+    expect(lastJson(signIn)).toMatchObject({ backend: 'kernel-keyring', encrypted: true, source: 'identity provider' });
+    const token = await runBundle(file, ['token']);
+    expect(lastJson(token)).toMatchObject({ backend: 'kernel-keyring', source: 'cache', networkCalls: 0 });
+    await runBundle(file, ['sign-out']);
+  });
+
+  it('of examples/daemon is served from the cache on its second run', async () => {
+    const file = await bundle('daemon/daemon.ts', format);
+    const first = await runBundle(file, [`api://bundle-${format}/.default`]);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runBundle(file, [`api://bundle-${format}/.default`]);
+    expect(lastJson(second)).toMatchObject({ backend: 'kernel-keyring', encrypted: true, networkCalls: 0 });
+  });
+
+  it('of examples/identity is served from the cache on its second run', async () => {
+    const file = await bundle('identity/identity.ts', format);
+    const first = await runBundle(file, [`api://bundle-identity-${format}/.default`]);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runBundle(file, [`api://bundle-identity-${format}/.default`]);
+    expect(lastJson(second)).toMatchObject({ networkCalls: 0 });
+  });
+
+  it('with koffi bundled in: one line saying koffi was bundled and must be external, not "not available"', async () => {
+    const file = await bundle(
+      'public-cli/cli.ts',
+      format,
+      nativeExternals.filter((name) => name !== 'koffi'),
+    );
+    const run = await runBundle(file, ['status']);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines, run.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "koffi, the FFI library the kernel keyring is called through, was bundled into this app's JavaScript",
+    );
+    expect(lines[0]).toContain('nativeExternals');
+  });
+});
