@@ -1,10 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Starts `bench/workers/<name>.ts` in a fresh Node process (tsx for the TypeScript, built packages inside). */
+/**
+ * Starts `bench/workers/<name>.ts` in a fresh Node process (tsx for the TypeScript, built packages
+ * inside). With `BENCH_PROF=<dir>` each worker writes a CPU profile there (bench/profile-contention.ts).
+ */
 export function startWorker(name: string, args: string[]): ChildProcess {
   const script = fileURLToPath(new URL(`../workers/${name}.ts`, import.meta.url));
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+      '--import',
+      'tsx',
+      script,
+      ...args,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
 }
 
 /** Resolves with the next JSON line the worker prints that satisfies `match`. */

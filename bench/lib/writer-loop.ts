@@ -13,6 +13,7 @@ export async function writerLoop(app: TokenSource, proc: string, count: number):
   const tokens: string[] = [];
   let failures = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     try {
       const result = await app.acquireTokenByClientCredential({ scopes: [`api://p${proc}-s${i}/.default`] });
@@ -23,5 +24,7 @@ export async function writerLoop(app: TokenSource, proc: string, count: number):
     }
   }
   const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ done: true, ms, tokens, failures })}\n`);
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ done: true, ms, cpuMs, tokens, failures })}\n`);
 }

@@ -11,6 +11,8 @@ import { type Row, ratioRow, type Suite } from '../lib/suite.js';
 interface Done {
   done: true;
   ms: number;
+  /** CPU time the worker used during its writes. */
+  cpuMs: number;
   tokens: string[];
   failures: number;
 }
@@ -21,6 +23,8 @@ interface Race {
   failures: number;
   acknowledged: number;
   startupMs: number;
+  /** CPU time of all workers per acknowledged write: what the 2 cores are busy with. */
+  cpuMsPerWrite: number;
 }
 
 /** Starts the workers, waits until all are ready, then lets them go at once; wall time of the writes. */
@@ -46,6 +50,7 @@ async function race(cachePath: string, procs: number, count: number, kind: 'file
     failures: done.reduce((sum, d) => sum + d.failures, 0),
     acknowledged: acknowledged.length,
     startupMs,
+    cpuMsPerWrite: done.reduce((sum, d) => sum + d.cpuMs, 0) / Math.max(1, acknowledged.length),
   };
 }
 
@@ -73,7 +78,9 @@ const suite: Suite = {
         const baseline = naive.get(total) as Race; // set just above
         const ours = await race(fresh(), procs, count, 'file');
         const clean = ours.lost === 0 && ours.failures === 0 && ours.acknowledged === total;
-        const note = `acknowledged ${ours.acknowledged}, lost ${ours.lost}, failed ${ours.failures}`;
+        const note =
+          `acknowledged ${ours.acknowledged}, lost ${ours.lost}, failed ${ours.failures}; ` +
+          `CPU ${ours.cpuMsPerWrite.toFixed(1)} ms/write (naive ${baseline.cpuMsPerWrite.toFixed(1)})`;
         const row = ratioRow(
           `writes/s, ${procs} proc${procs > 1 ? 's' : ''} x ${count} (FileLock)`,
           'writes/s',

@@ -234,6 +234,9 @@ describe('FileLock with bad lock files and options', () => {
     writeFileSync(lockPath, `${await deadPid()} crashed`);
     mkdirSync(`${lockPath}.STALE`);
     writeFileSync(join(`${lockPath}.STALE`, 'keep'), 'x');
+    // Old enough to be removed at once (a fresh one is a breaker at work), yet it cannot be.
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${lockPath}.STALE`, old, old);
     const result = await runFixture<TryResult>('try-lock', [lockPath, '1500', String(MINUTES)], { withinMs: 15_000 });
     expect(result).toMatchObject({ acquired: false, code: 'LockTimeout' });
     expect(result.message).toContain(`${lockPath}.STALE`);
