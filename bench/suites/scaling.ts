@@ -2,13 +2,14 @@
 // tokens (ours against msal-node with the in-memory plugin); the resident memory of a process
 // holding the 5 000-token cache (ours should add under 10 %). Writes bench/scaling.svg.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filePlugin, memoryStringPlugin, publicClient } from '../lib/apps.js';
-import { exited, nextLine, startWorker } from '../lib/child.js';
+import { exited, nextLine } from '../lib/child.js';
 import { runDescription } from '../lib/environment.js';
+import { race } from '../lib/race.js';
 import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
 import { svgCharts } from '../lib/svg-chart.js';
 
@@ -17,29 +18,6 @@ const WRITES_EACH = 20;
 const TOKENS = [10, 100, 1_000, 5_000];
 const chartPath = fileURLToPath(new URL('../scaling.svg', import.meta.url));
 const memoryWorker = fileURLToPath(new URL('../workers/memory.mjs', import.meta.url));
-
-interface Done {
-  done: true;
-  tokens: string[];
-  failures: number;
-}
-
-async function writesPerSec(cachePath: string, procs: number): Promise<{ rate: number; lost: number }> {
-  const children = Array.from({ length: procs }, (_, i) =>
-    startWorker('writer', [cachePath, String(i), String(WRITES_EACH), 'file']),
-  );
-  await Promise.all(children.map((child) => nextLine<{ ready: boolean }>(child, (v) => v.ready)));
-  const results = children.map((child) => nextLine<Done>(child, (v) => v.done));
-  const started = performance.now();
-  for (const child of children) child.stdin?.write('go\n');
-  const done = await Promise.all(results);
-  const ms = performance.now() - started;
-  await Promise.all(children.map(exited));
-  const stored = JSON.parse(readFileSync(cachePath, 'utf8')) as { AccessToken: Record<string, { secret: string }> };
-  const secrets = new Set(Object.values(stored.AccessToken).map((t) => t.secret));
-  const acknowledged = done.flatMap((d) => d.tokens);
-  return { rate: acknowledged.length / (ms / 1000), lost: acknowledged.filter((t) => !secrets.has(t)).length };
-}
 
 /** A real 1-account cache whose access token is cloned to `tokens` tokens for other scopes. */
 async function cacheWith(tokens: number): Promise<string> {
@@ -83,7 +61,7 @@ const suite: Suite = {
       const rows: Row[] = [];
       const writes: Array<[number, number]> = [];
       for (const procs of PROCESSES) {
-        const { rate, lost } = await writesPerSec(join(dir, `writes-${procs}.json`), procs);
+        const { writesPerSec: rate, lost } = await race(join(dir, `writes-${procs}.json`), procs, WRITES_EACH, 'file');
         writes.push([procs, rate]);
         rows.push({
           metric: `writes/s, ${procs} proc${procs > 1 ? 's' : ''} x ${WRITES_EACH} on one file`,

@@ -4,12 +4,9 @@
 // Prints {"ms","network","fromCache","backend"}. Modes: naive, file, plugin (createCachePlugin,
 // the OS store), plugin-kernel-keyring.
 import { promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
+import { filePlugin, importBuilt, signedInFromCache } from './plain-app.mjs';
 
 const [mode = 'naive', cachePath = ''] = process.argv.slice(2);
-const packages = new URL('../../packages/', import.meta.url);
-const msal = createRequire(new URL('persistence-file/package.json', packages))('@azure/msal-node');
-const { FakeTokenEndpoint } = await import(new URL('core/dist/fake-token-endpoint.js', packages).href);
 
 let cachePlugin;
 let backend = mode;
@@ -24,15 +21,9 @@ if (mode === 'naive') {
     },
   };
 } else if (mode === 'file') {
-  const core = await import(new URL('core/dist/index.js', packages).href);
-  const file = await import(new URL('persistence-file/dist/index.js', packages).href);
-  cachePlugin = new core.PersistenceCachePlugin({
-    persistence: new file.FilePersistence(cachePath),
-    lock: new file.FileLock(`${cachePath}.lockfile`),
-    logger: {},
-  });
+  cachePlugin = await filePlugin(cachePath);
 } else {
-  const { createCachePlugin } = await import(new URL('msal-plugin/dist/index.js', packages).href);
+  const { createCachePlugin } = await importBuilt('msal-plugin/dist/index.js');
   cachePlugin = await createCachePlugin({
     appName: 'msal-persist-bench',
     cachePath,
@@ -42,14 +33,7 @@ if (mode === 'naive') {
   backend = cachePlugin.backend;
 }
 
-const idp = new FakeTokenEndpoint();
-const app = new msal.PublicClientApplication({
-  auth: idp.authConfig('bbbbbbbb-0000-4000-8000-00000000be4c'),
-  system: { networkClient: idp.networkClient },
-  cache: { cachePlugin },
-});
-const [account] = await app.getTokenCache().getAllAccounts();
-if (!account) throw new Error(`start.mjs ${mode}: no account in the cache`);
+const { app, idp, account } = await signedInFromCache(cachePlugin, `start.mjs ${mode}`);
 const result = await app.acquireTokenSilent({ scopes: ['User.Read'], account });
 const ms = performance.now();
 process.stdout.write(`${JSON.stringify({ ms, network: idp.calls.total, fromCache: result.fromCache, backend })}\n`);

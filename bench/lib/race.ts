@@ -1,0 +1,52 @@
+// The one race every multi-writer measurement runs: N writer processes on one cache file, each
+// loaded first; the clock starts when all are ready (a ready/go barrier over stdin), so process
+// start-up is measured apart. Then what was acknowledged is checked against what was stored.
+import { readFileSync } from 'node:fs';
+import { exited, nextLine, startWorker } from './child.js';
+
+interface Done {
+  done: true;
+  ms: number;
+  /** CPU time the worker used during its writes. */
+  cpuMs: number;
+  tokens: string[];
+  failures: number;
+}
+
+/** What one race measured. */
+export interface Race {
+  writesPerSec: number;
+  lost: number;
+  failures: number;
+  acknowledged: number;
+  startupMs: number;
+  /** CPU time of all workers per acknowledged write: what the 2 cores are busy with. */
+  cpuMsPerWrite: number;
+}
+
+/** Starts `procs` writers of `count` tokens each (bench/workers/writer.ts) and lets them go at once. */
+export async function race(cachePath: string, procs: number, count: number, kind: 'file' | 'naive'): Promise<Race> {
+  const spawned = performance.now();
+  const children = Array.from({ length: procs }, (_, i) =>
+    startWorker('writer', [cachePath, String(i), String(count), kind]),
+  );
+  await Promise.all(children.map((child) => nextLine<{ ready: boolean }>(child, (v) => v.ready)));
+  const startupMs = performance.now() - spawned;
+  const results = children.map((child) => nextLine<Done>(child, (v) => v.done));
+  const started = performance.now();
+  for (const child of children) child.stdin?.write('go\n');
+  const done = await Promise.all(results);
+  const ms = performance.now() - started;
+  await Promise.all(children.map(exited));
+  const stored = JSON.parse(readFileSync(cachePath, 'utf8')) as { AccessToken: Record<string, { secret: string }> };
+  const secrets = new Set(Object.values(stored.AccessToken).map((t) => t.secret));
+  const acknowledged = done.flatMap((d) => d.tokens);
+  return {
+    writesPerSec: acknowledged.length / (ms / 1000),
+    lost: acknowledged.filter((t) => !secrets.has(t)).length,
+    failures: done.reduce((sum, d) => sum + d.failures, 0),
+    acknowledged: acknowledged.length,
+    startupMs,
+    cpuMsPerWrite: done.reduce((sum, d) => sum + d.cpuMs, 0) / Math.max(1, acknowledged.length),
+  };
+}
