@@ -49,6 +49,35 @@ describe('PersistenceCachePlugin', () => {
     expect(cache.state).toEqual({ A: 2 });
   });
 
+  it('starts from `preloaded` at its stamp, once, and reads the store when the stamp moved', async () => {
+    const persistence = new MemoryPersistence();
+    await persistence.save(textToBytes('{"A":1}'));
+    const preloaded = { stamp: await persistence.stamp(), data: textToBytes('{"A":"preloaded"}') };
+    const load = vi.spyOn(persistence, 'load');
+    const plugin = new PersistenceCachePlugin({ persistence, lock: new MemoryLock(), preloaded, logger: {} });
+    const cache = new ScriptedTokenCache();
+    await plugin.beforeCacheAccess(read(cache));
+    expect(cache.state).toEqual({ A: 'preloaded' });
+    expect(load).not.toHaveBeenCalled();
+    // Used once: a second token cache served by the same plugin reads the store.
+    const other = new ScriptedTokenCache();
+    await plugin.beforeCacheAccess(read(other));
+    expect(other.state).toEqual({ A: 1 });
+    expect(load).toHaveBeenCalledTimes(1);
+
+    // Moved between the read and the first access: the store is read instead.
+    const moved = new PersistenceCachePlugin({ persistence, lock: new MemoryLock(), preloaded, logger: {} });
+    await persistence.save(textToBytes('{"A":2}'));
+    const third = new ScriptedTokenCache();
+    await moved.beforeCacheAccess(read(third));
+    expect(third.state).toEqual({ A: 2 });
+    // Not a read of the store: refused when the plugin is created.
+    const bad = { stamp: 1, data: '{}' } as unknown as typeof preloaded;
+    expect(() => new PersistenceCachePlugin({ persistence, lock: new MemoryLock(), preloaded: bad })).toThrow(
+      TypeError,
+    );
+  });
+
   it('writes under the lock, saves what msal serialized, and keeps msal’s snapshot equal to it', async () => {
     const { persistence, plugin, cache } = setup();
     const acquire = vi.spyOn(MemoryLock.prototype, 'acquire');

@@ -96,6 +96,29 @@ export interface PersistenceCachePluginOptions {
   onSaveError?: 'throw' | 'warn';
   /** Aborts every wait for the lock (for example at shutdown): the waiting token call rejects with `Aborted`. */
   signal?: AbortSignal;
+  /**
+   * What the caller has just read from `persistence`, with the stamp it read before that read: the
+   * first access that needs the stored cache uses it instead of reading the store again, when the
+   * stamp has not moved since. `createCachePlugin` passes what its start-up check read, which saves
+   * a keyring round trip at every process start.
+   */
+  preloaded?: PreloadedCache;
+}
+
+/**
+ * A read of the store made before the plugin existed, for {@link PersistenceCachePluginOptions.preloaded}.
+ *
+ * @example
+ * ```ts
+ * const stamp = await persistence.stamp();
+ * const preloaded: PreloadedCache = { stamp, data: await persistence.load() };
+ * ```
+ */
+export interface PreloadedCache {
+  /** The store's stamp, read before `data`. */
+  readonly stamp: string;
+  /** What `load()` returned. */
+  readonly data: Uint8Array | null;
 }
 
 /**
@@ -192,6 +215,8 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
   // Per msal token cache: one plugin may serve several applications (say a public and a
   // confidential client), and each must load what it has not seen itself.
   private readonly seen = new WeakMap<SerializableTokenCache, CacheState>();
+  /** Used once, by the first access that needs the stored cache, and only at its stamp. */
+  private preloaded: PreloadedCache | undefined;
 
   constructor(options: PersistenceCachePluginOptions) {
     super();
@@ -212,6 +237,16 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     this.onSaveError = onSaveError;
     this.signal = options.signal;
     this.writers = new Mutex(this.persistence.name, 'another token call of this process is still writing the cache');
+    const { preloaded } = options;
+    if (
+      preloaded !== undefined &&
+      (typeof preloaded?.stamp !== 'string' || !(preloaded.data === null || preloaded.data instanceof Uint8Array))
+    ) {
+      throw new TypeError(
+        'preloaded must be { stamp: string, data: Uint8Array | null } (what stamp() and load() returned).',
+      );
+    }
+    this.preloaded = preloaded;
   }
 
   /** Called by msal before it reads or changes the cache. */
@@ -274,6 +309,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
    * ```
    */
   async clear(): Promise<void> {
+    this.preloaded = undefined;
     const held = await this.hold(true);
     try {
       try {
@@ -499,8 +535,10 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     if (overtaken(state, epoch)) return;
     const started = this.debug ? performance.now() : 0;
     let data: Uint8Array | null;
+    const preloaded = this.preloaded;
+    this.preloaded = undefined;
     try {
-      data = await this.persistence.load();
+      data = preloaded?.stamp === stamp ? preloaded.data : await this.persistence.load();
     } catch (error) {
       if (!isPersistenceError(error, 'Corrupt')) throw this.wrap(error, 'read');
       if (overtaken(state, epoch)) return;

@@ -3,7 +3,12 @@ export type { BinaryInput } from './bytes.js';
 export { bytesToText, isEmpty, textToBytes, toBytes } from './bytes.js';
 export type { CacheChangeSource } from './cache-changed-event.js';
 export { CACHE_CHANGED, CacheChangedEvent } from './cache-changed-event.js';
-export type { CacheChangedListener, CachePluginStats, PersistenceCachePluginOptions } from './cache-plugin.js';
+export type {
+  CacheChangedListener,
+  CachePluginStats,
+  PersistenceCachePluginOptions,
+  PreloadedCache,
+} from './cache-plugin.js';
 export { PersistenceCachePlugin } from './cache-plugin.js';
 export type { BytesCodec } from './codec.js';
 export { delay } from './delay.js';

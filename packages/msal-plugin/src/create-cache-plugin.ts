@@ -8,7 +8,12 @@ import {
   resolveLogger,
 } from '@msal-persist/core';
 import type { BackendName } from './backends.js';
-import { type CreatePersistenceOptions, createPersistence, type PersistenceSelection } from './create-persistence.js';
+import {
+  type CreatePersistenceOptions,
+  createPersistence,
+  type PersistenceSelection,
+  takeStartupRead,
+} from './create-persistence.js';
 import { type CacheWatcher, type WatchOptions, watchFile } from './watch-cache.js';
 
 /**
@@ -73,12 +78,15 @@ export class MsalCachePlugin extends PersistenceCachePlugin {
 
   constructor(selection: PersistenceSelection, options: CreateCachePluginOptions = {}) {
     const log = resolveLogger(options.logger);
+    const preloaded = takeStartupRead(selection);
     super({
       persistence: selection.persistence,
       lock: selection.lock,
       logger: log,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       ...(options.onSaveError ? { onSaveError: options.onSaveError } : {}),
+      // The store's bytes read by createPersistence's check: the first access does not read them again.
+      ...(preloaded ? { preloaded } : {}),
     });
     this.selection = selection;
     this.options = options;

@@ -9,6 +9,7 @@ import {
   type Logger,
   type Persistence,
   PersistenceError,
+  type PreloadedCache,
 } from '@msal-persist/core';
 import {
   BACKEND_NAMES,
@@ -176,12 +177,14 @@ async function openVerified(
   backend: BackendName,
   settings: BackendSettings,
   fallback = false,
-): Promise<{ persistence: Persistence; lock: Lock }> {
+): Promise<{ persistence: Persistence; lock: Lock; preloaded?: PreloadedCache }> {
   let loadFailure: unknown;
   try {
     const opened = await loadBackend(backend, settings, { fallback });
+    // Stamped before the read: the plugin's first access reuses these bytes only if nothing moved since.
+    const stamp = await opened.persistence.stamp();
     const existing = await opened.persistence.load();
-    if (existing && existing.byteLength > 0) return opened;
+    if (existing && existing.byteLength > 0) return { ...opened, preloaded: { stamp, data: existing } };
   } catch (error) {
     loadFailure = error;
   }
@@ -189,6 +192,24 @@ async function openVerified(
   if (isPersistenceError(loadFailure, 'Timeout')) throw probeFailure(loadFailure, backend, '');
   await probe(backend, settings, fallback);
   return loadBackend(backend, settings, { fallback });
+}
+
+/**
+ * What the start-up check read, per selection, for the plugin built on it. Kept off the selection
+ * object itself, which apps log: it holds the token cache.
+ */
+const startupReads = new WeakMap<PersistenceSelection, PreloadedCache>();
+
+function remember(selection: PersistenceSelection, preloaded: PreloadedCache | undefined): PersistenceSelection {
+  if (preloaded) startupReads.set(selection, preloaded);
+  return selection;
+}
+
+/** The start-up read of `selection`, once: the first plugin built on it starts from these bytes. */
+export function takeStartupRead(selection: PersistenceSelection): PreloadedCache | undefined {
+  const preloaded = startupReads.get(selection);
+  startupReads.delete(selection);
+  return preloaded;
 }
 
 /** The first sentence of an error's message: the cause in one clause, for a one-line log. */
@@ -243,14 +264,14 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
 
   const failures: Failure[] = [];
   for (const backend of candidates) {
-    let opened: { persistence: Persistence; lock: Lock };
+    let opened: Awaited<ReturnType<typeof openVerified>>;
     try {
       opened = await openVerified(backend, settings);
     } catch (error) {
       failures.push({ backend, error: error as PersistenceError });
       continue;
     }
-    const { persistence, lock } = opened;
+    const { persistence, lock, preloaded } = opened;
     const cachePath = storagePath(backend, settings.cachePath);
     const [first] = failures;
     if (first) {
@@ -263,14 +284,17 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
         `using the ${backend} backend (encrypted, ${cachePath}) because ${summary(failures)}.`,
       );
     }
-    return {
-      persistence,
-      lock,
-      backend,
-      isEncrypted: persistence.isEncrypted,
-      cachePath,
-      ...(first ? { fallbackReason: first.error } : {}),
-    };
+    return remember(
+      {
+        persistence,
+        lock,
+        backend,
+        isEncrypted: persistence.isEncrypted,
+        cachePath,
+        ...(first ? { fallbackReason: first.error } : {}),
+      },
+      preloaded,
+    );
   }
 
   const [first] = failures;
@@ -307,8 +331,11 @@ export async function createPersistence(options: CreatePersistenceOptions = {}):
     'warn',
     `the encrypted token cache is not available (${first ? summary(failures) : clause(failure)}); using the PLAINTEXT file ${fallbackPath} (mode 0600) because allowPlaintextFallback is set.`,
   );
-  const { persistence, lock } = await openVerified('file', settings, true);
-  return { persistence, lock, backend: 'file', isEncrypted: false, cachePath: fallbackPath, fallbackReason: failure };
+  const { persistence, lock, preloaded } = await openVerified('file', settings, true);
+  return remember(
+    { persistence, lock, backend: 'file', isEncrypted: false, cachePath: fallbackPath, fallbackReason: failure },
+    preloaded,
+  );
 }
 
 /** A failure's whole message without its `[backend] ` prefix (the thrown error adds its own). */

@@ -1,6 +1,9 @@
 import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { PublicClientApplication } from '@azure/msal-node';
+import { FakeTokenEndpoint } from '@msal-persist/core/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { KernelKeyringPersistence } from '../src/backends/kernel-keyring.js';
+import { type BackendName, createCachePlugin } from '../src/index.js';
 import { encryptedTarget, runClient, scratch } from './run-client.js';
 
 // createCachePlugin proves a store works before the app relies on it. A cache that loads proves
@@ -33,6 +36,52 @@ describe.runIf(linux)('start-up with an existing cache', () => {
       space.cleanup();
     }
   });
+
+  // The check at start read the cache already; reading it again at the first msal call cost a
+  // second keyring round trip (a D-Bus lookup, a Keychain query) in every process that starts.
+  for (const backend of [target.backend, 'file'] as BackendName[]) {
+    it(`${backend}: the first msal call starts from what the check at start read, unless the store moved since`, async () => {
+      const space = scratch(`startup-read-${backend}`);
+      const env = { ...space.env, ...(backend === 'file' ? { BACKEND: 'file' } : target.env) };
+      const options = {
+        cachePath: space.env.CACHE_PATH,
+        accountName: space.env.ACCOUNT_NAME,
+        serviceName: space.env.SERVICE_NAME,
+        backend,
+        logger: {},
+      };
+      const appOn = (cachePlugin: Awaited<ReturnType<typeof createCachePlugin>>) => {
+        const idp = new FakeTokenEndpoint();
+        return new PublicClientApplication({
+          auth: idp.authConfig('aaaaaaaa-0000-4000-8000-00000000c11e'),
+          system: { networkClient: idp.networkClient },
+          cache: { cachePlugin },
+        });
+      };
+      try {
+        await runClient(['public', 'sign-in'], env);
+        const plugin = await createCachePlugin(options);
+        const load = vi.spyOn(plugin.selection.persistence, 'load');
+        expect(await appOn(plugin).getTokenCache().getAllAccounts()).toHaveLength(1);
+        expect(load).not.toHaveBeenCalled();
+        expect(plugin.stats.loads).toBe(1);
+
+        // Another process signs out between the check and the first call: the store is read again.
+        const later = await createCachePlugin(options);
+        const reload = vi.spyOn(later.selection.persistence, 'load');
+        await runClient(['public', 'sign-out'], env);
+        expect(await appOn(later).getTokenCache().getAllAccounts()).toEqual([]);
+        expect(reload).toHaveBeenCalledTimes(1);
+      } finally {
+        if (backend === 'kernel-keyring') {
+          await new KernelKeyringPersistence(`${space.env.CACHE_PATH}.kernel-keyring`).delete();
+        } else if (backend !== 'file') {
+          await (await createCachePlugin(options)).clear().catch(() => undefined);
+        }
+        space.cleanup();
+      }
+    });
+  }
 
   it('an empty store is still probed before first use (the typed error and fallback stay as they were)', async () => {
     const space = scratch('probe-empty');
