@@ -1,0 +1,94 @@
+// Where a lock hold's time goes, per phase, across every writer of a race (BENCH_TRACE=<dir> with
+// bench/profile-contention.ts). A writer wraps the built FileLock, FilePersistence and plugin
+// methods to stamp each step with the wall clock shared by all processes, and writes its events to
+// <dir>/<pid>.json at exit; the summary reads them all. A diagnostic: the wrappers cost µs per hold.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { core, file } from './deps.js';
+
+type Step = 'got' | 'before<' | 'after>' | 'save>' | 'save<' | 'released';
+/** [step, wall-clock ms] or, for 'cpu', [step, CPU ms this process used while holding]. */
+type Event = [Step | 'cpu', number];
+
+/** The phases of one hold, between consecutive steps (a write's own reload is inside the first). */
+const PHASES: Array<[string, Step, Step]> = [
+  ['stamp check and reload', 'got', 'before<'],
+  ["msal's change (its save scan)", 'before<', 'after>'],
+  ["msal's serialize", 'after>', 'save>'],
+  ['save (write, fsync, rename)', 'save>', 'save<'],
+  ['release', 'save<', 'released'],
+];
+
+const now = () => performance.timeOrigin + performance.now();
+
+function around<T extends object>(target: T, name: keyof T & string, before?: Step, after?: Step, events?: Event[]) {
+  const original = target[name] as (...args: unknown[]) => Promise<unknown>;
+  Object.assign(target, {
+    async [name](this: unknown, ...args: unknown[]) {
+      if (before) events?.push([before, now()]);
+      const result = await original.apply(this, args);
+      if (after) events?.push([after, now()]);
+      return result;
+    },
+  });
+}
+
+/** Makes this writer record its holds into `<dir>/<pid>.json` at exit. Call before building the app. */
+export function traceHolds(dir: string): void {
+  const events: Event[] = [];
+  const lock = file.FileLock.prototype as { acquire: (...args: unknown[]) => Promise<{ release(): Promise<void> }> };
+  const acquire = lock.acquire;
+  lock.acquire = async function (this: unknown, ...args: unknown[]) {
+    const handle = await acquire.apply(this, args);
+    events.push(['got', now()]);
+    const cpu = process.cpuUsage();
+    return {
+      async release() {
+        await handle.release();
+        const used = process.cpuUsage(cpu);
+        events.push(['cpu', (used.user + used.system) / 1000], ['released', now()]);
+      },
+    };
+  };
+  around(file.FilePersistence.prototype, 'save', 'save>', 'save<', events);
+  around(core.PersistenceCachePlugin.prototype, 'beforeCacheAccess', undefined, 'before<', events);
+  around(core.PersistenceCachePlugin.prototype, 'afterCacheAccess', 'after>', undefined, events);
+  process.on('exit', () => writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(events)));
+}
+
+/** One line per figure: holds, hold and gap per write, CPU while holding, and each phase's mean. */
+export function summarizeHolds(dir: string): string[] {
+  const holds: Array<{ start: number; end: number; cpu: number; steps: Map<string, number> }> = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const events = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Event[];
+    let current: (typeof holds)[number] | undefined;
+    for (const [step, value] of events) {
+      if (step === 'got') current = { start: value, end: value, cpu: 0, steps: new Map([['got', value]]) };
+      if (!current) continue;
+      if (step === 'cpu') current.cpu = value;
+      else if (!current.steps.has(step)) current.steps.set(step, value);
+      if (step === 'released') {
+        current.end = value;
+        holds.push(current);
+        current = undefined;
+      }
+    }
+  }
+  if (holds.length === 0) return ['no holds recorded'];
+  holds.sort((a, b) => a.start - b.start);
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+  const gaps = holds.slice(1).map((hold, i) => Math.max(0, hold.start - (holds[i]?.end ?? hold.start)));
+  const lines = [
+    `${holds.length} holds: ${mean(holds.map((h) => h.end - h.start)).toFixed(2)} ms held per write, ` +
+      `${mean(gaps).toFixed(2)} ms between holds, ${mean(holds.map((h) => h.cpu)).toFixed(2)} ms CPU while holding`,
+  ];
+  for (const [label, from, to] of PHASES) {
+    const spans = holds.flatMap((h) => {
+      const a = h.steps.get(from);
+      const b = h.steps.get(to);
+      return a === undefined || b === undefined ? [] : [b - a];
+    });
+    lines.push(`  ${label}: ${mean(spans).toFixed(2)} ms`);
+  }
+  return lines;
+}
