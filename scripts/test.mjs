@@ -43,7 +43,16 @@ if (result.error) console.error(result.error);
 if (existsSync(report)) {
   const summary = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = summary.numPendingTests + summary.numTodoTests;
-  console.log(`\n${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`);
+  // A file that fails to load (a syntax error, a failing import) has no test to count as failed.
+  const broken = (summary.testResults ?? []).filter(
+    (file) => file.status === 'failed' && !file.assertionResults?.length,
+  );
+  console.log(
+    `\n${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped` +
+      (broken.length
+        ? `; ${broken.length} test file(s) could not run: ${broken.map((file) => file.name).join(', ')}`
+        : ''),
+  );
   if (summary.numTotalTests === 0) {
     console.error('No test ran.');
     result.status = 1;

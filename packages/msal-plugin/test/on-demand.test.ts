@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { secretServiceTestMode } from '@msal-persist/persistence-libsecret/testing';
 import { describe, expect, it } from 'vitest';
-import { noSecretService, scratch } from './run-client.js';
+import { noSecretService, runClient, scratch } from './run-client.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -49,6 +49,31 @@ describe.runIf(process.platform === 'linux')('backends load on demand', () => {
         expect(imported).not.toContain('@msal-persist/persistence-dpapi');
         expect(imported).not.toContain('@msal-persist/persistence-keychain');
       } finally {
+        space.cleanup();
+      }
+    },
+  );
+
+  it.runIf(secretServiceTestMode().run)(
+    'a process that only reads its Secret Service cache (a CLI start) loads neither koffi nor libsecret',
+    async () => {
+      const space = scratch('on-demand-read');
+      try {
+        await runClient(['public', 'sign-in'], space.env);
+        const hook = `--import ${join(fixtures, 'record-imports.mjs')}`;
+        const run = await runClient(['public', 'silent'], { ...space.env, NODE_OPTIONS: hook });
+        expect(run).toMatchObject({ backend: 'libsecret', fromCache: true });
+        const imported = run.stderr
+          .split('\n')
+          .filter((line) => line.startsWith('imported '))
+          .map((line) => line.slice('imported '.length));
+        expect(imported).toContain('@msal-persist/persistence-libsecret');
+        expect(imported).not.toContain('koffi');
+        // A write still goes through libsecret.
+        const written = await runClient(['public', 'sign-in'], { ...space.env, NODE_OPTIONS: hook });
+        expect(written.stderr).toContain('imported koffi');
+      } finally {
+        await runClient(['public', 'sign-out'], space.env).catch(() => undefined);
         space.cleanup();
       }
     },

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { PersistenceError } from '@msal-persist/core';
 import { loadNative } from '@msal-persist/persistence-file';
+import { ASK_LIBSECRET, lookupOverBus } from './bus-lookup.js';
 import { LibsecretCallError, type LibsecretNative, type SecretItem } from './libsecret-native.js';
 import { missingSessionBus } from './session-bus.js';
 
@@ -30,6 +32,15 @@ const LIBRARY = 'libsecret-1.so.0';
 
 interface Binding {
   call(operation: Operation, item: SecretItem, data: Uint8Array | undefined, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** True when the dynamic linker's cache (`/etc/ld.so.cache`) names `soname`; false where there is none (musl). */
+function dynamicLinkerKnows(soname: string): boolean {
+  try {
+    return readFileSync('/etc/ld.so.cache').includes(soname);
+  } catch {
+    return false;
+  }
 }
 
 function loadKoffi(): Promise<Koffi> {
@@ -234,9 +245,10 @@ function bind(koffi: Koffi, library: string): Binding {
  * The real {@link LibsecretNative}: libsecret's `secret_password_*v_binary_sync` calls from
  * `libsecret-1.so.0` through koffi (prebuilt, no compiler), each run on a libuv worker thread so
  * the event loop never waits on D-Bus, one at a time, and cancelled through a `GCancellable` when
- * the caller's signal aborts. Nothing is loaded before the first call, and nothing at all when no
- * session bus exists; every failure to load is a `PersistenceError` `NotAvailable` naming what is
- * missing.
+ * the caller's signal aborts. Lookups go to the Secret Service over the bus socket first (no
+ * native code; libsecret answers whatever that does not handle), so nothing is loaded before the
+ * first write, and nothing at all when no session bus exists; every failure to load is a
+ * `PersistenceError` `NotAvailable` naming what is missing.
  *
  * @example
  * ```ts
@@ -247,6 +259,7 @@ function bind(koffi: Koffi, library: string): Binding {
 export class KoffiLibsecretNative implements LibsecretNative {
   private binding: Promise<Binding> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private linkerHasLibrary: boolean | undefined;
   private readonly library: string;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -268,13 +281,39 @@ export class KoffiLibsecretNative implements LibsecretNative {
   }
 
   private enqueue(operation: Operation, item: SecretItem, data: Uint8Array | undefined, signal?: AbortSignal) {
-    // One call at a time: libsecret's sync calls are not documented as safe to run in parallel.
-    const result = this.queue.then(async () => (await this.bound()).call(operation, item, data, signal));
+    // One call at a time: libsecret's sync calls are not documented as safe to run in parallel,
+    // and a lookup queued after a store must see it.
+    const result = this.queue.then(async () => {
+      if (operation === 'lookup' && this.readsOverBus()) {
+        this.checkPlatformAndBus();
+        // Reads go straight to the bus socket, so a process that only reads (a CLI's start) never
+        // loads koffi and libsecret; whatever that lookup does not handle, libsecret answers.
+        const found = await lookupOverBus(item, this.env, signal);
+        if (found !== ASK_LIBSECRET) return found;
+      }
+      return (await this.bound()).call(operation, item, data, signal);
+    });
     this.queue = result.catch(() => undefined);
     return result;
   }
 
   private async bound(): Promise<Binding> {
+    this.checkPlatformAndBus();
+    this.binding ??= loadKoffi().then((koffi) => bind(koffi, this.library));
+    return this.binding;
+  }
+
+  /**
+   * Lookups skip libsecret only where it is installed under its usual name (the dynamic linker's
+   * cache lists it): a cache read over the bus alone must not make a store usable whose writes
+   * would then fail for want of libsecret.
+   */
+  private readsOverBus(): boolean {
+    this.linkerHasLibrary ??= this.library === LIBRARY && dynamicLinkerKnows(LIBRARY);
+    return this.linkerHasLibrary;
+  }
+
+  private checkPlatformAndBus(): void {
     if (process.platform !== 'linux') {
       throw new PersistenceError(
         'NotAvailable',
@@ -287,7 +326,5 @@ export class KoffiLibsecretNative implements LibsecretNative {
     // autolaunch one through X11, which only prints noise, and the check costs microseconds.
     const noBus = missingSessionBus(this.env);
     if (noBus) throw new PersistenceError('NotAvailable', noBus, { backend: BACKEND });
-    this.binding ??= loadKoffi().then((koffi) => bind(koffi, this.library));
-    return this.binding;
   }
 }

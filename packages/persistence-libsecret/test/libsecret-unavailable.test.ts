@@ -82,10 +82,11 @@ describe.runIf(mode.run)('LibsecretPersistence without a usable Secret Service (
     expect(write).toMatchObject({ ok: false, name: 'PersistenceError', code: 'StoreLocked' });
   }, 90_000);
 
-  it('fails with Timeout when the daemon is frozen, cancels the stuck D-Bus call, and works once it resumes', async () => {
+  it('fails with Timeout when the daemon is frozen, cancels the stuck D-Bus calls (in libsecret and on the bus socket), and works once it resumes', async () => {
     const [result = {}] = await withPrivateSecretService(dir, ['CHILD "$HOME/s" freeze']);
     expect(result.frozen).toMatchObject({ ok: false, code: 'Timeout' });
     expect(result.cancelled).toEqual({ domain: 'g-io-error-quark', code: 19 });
+    expect(result.lookupAborted).toEqual({ name: 'TimeoutError' });
     expect(result.after).toBe('{"kept":true}');
   }, 90_000);
 });

@@ -1,0 +1,296 @@
+// The part of the D-Bus wire format (little-endian) that a Secret Service lookup needs: method
+// calls out; method returns, errors and signals in. Types y b u i s o g v a ( ) { } only.
+
+/** A value read from or written to the wire: a variant is `[signature, value]`, a dict an array of `[key, value]`. */
+export type WireValue = string | number | boolean | Uint8Array | WireValue[];
+
+/** Message types (the header's second byte). */
+export const METHOD_CALL = 1;
+export const METHOD_RETURN = 2;
+export const ERROR = 3;
+
+/** A parsed incoming message. */
+export interface WireMessage {
+  type: number;
+  serial: number;
+  replySerial: number | undefined;
+  errorName: string | undefined;
+  body: WireValue[];
+}
+
+const ALIGN: Record<string, number> = { y: 1, b: 4, u: 4, i: 4, s: 4, o: 4, g: 1, v: 1, a: 4, '(': 8, '{': 8 };
+
+/** Splits a signature into its complete types: `a{ss}o` → [`a{ss}`, `o`]. */
+export function splitSignature(signature: string): string[] {
+  const types: string[] = [];
+  let index = 0;
+  while (index < signature.length) {
+    const end = completeTypeEnd(signature, index);
+    types.push(signature.slice(index, end));
+    index = end;
+  }
+  return types;
+}
+
+function completeTypeEnd(signature: string, start: number): number {
+  const head = signature[start];
+  if (head === 'a') return completeTypeEnd(signature, start + 1);
+  if (head === '(' || head === '{') {
+    const close = head === '(' ? ')' : '}';
+    let index = start + 1;
+    while (signature[index] !== close) {
+      if (index >= signature.length) throw new Error('unterminated signature');
+      index = completeTypeEnd(signature, index);
+    }
+    return index + 1;
+  }
+  if (head === undefined || !(head in ALIGN)) throw new Error(`unsupported D-Bus type ${head ?? '(end)'}`);
+  return start + 1;
+}
+
+/** Appends D-Bus values to a growing buffer, with offsets counted from the message start. */
+class Writer {
+  private chunks: Buffer[] = [];
+  length = 0;
+
+  private push(bytes: Buffer): void {
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+  }
+
+  pad(alignment: number): void {
+    const gap = (alignment - (this.length % alignment)) % alignment;
+    if (gap) this.push(Buffer.alloc(gap));
+  }
+
+  uint32(value: number): void {
+    this.pad(4);
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32LE(value);
+    this.push(bytes);
+  }
+
+  write(type: string, value: WireValue): void {
+    const head = type[0];
+    switch (head) {
+      case 'y':
+        this.push(Buffer.from([Number(value)]));
+        return;
+      case 'b':
+        this.uint32(value ? 1 : 0);
+        return;
+      case 'u':
+      case 'i': {
+        this.pad(4);
+        const bytes = Buffer.alloc(4);
+        if (head === 'u') bytes.writeUInt32LE(Number(value));
+        else bytes.writeInt32LE(Number(value));
+        this.push(bytes);
+        return;
+      }
+      case 's':
+      case 'o': {
+        const text = Buffer.from(String(value), 'utf8');
+        this.uint32(text.length);
+        this.push(Buffer.concat([text, Buffer.alloc(1)]));
+        return;
+      }
+      case 'g': {
+        const text = Buffer.from(String(value), 'utf8');
+        this.push(Buffer.concat([Buffer.from([text.length]), text, Buffer.alloc(1)]));
+        return;
+      }
+      case 'v': {
+        const [signature, inner] = value as [string, WireValue];
+        this.write('g', signature);
+        this.write(signature, inner);
+        return;
+      }
+      case 'a': {
+        const element = type.slice(1);
+        this.uint32(0);
+        const lengthAt = this.length - 4;
+        this.pad(ALIGN[element[0] ?? 'y'] ?? 1);
+        const start = this.length;
+        const items = element === 'y' ? [...(value as Uint8Array)] : (value as WireValue[]);
+        for (const item of items) this.write(element, item);
+        this.patchUint32(lengthAt, this.length - start);
+        return;
+      }
+      case '(':
+      case '{': {
+        this.pad(8);
+        const fields = splitSignature(type.slice(1, -1));
+        const values = value as WireValue[];
+        for (const [index, field] of fields.entries()) this.write(field, values[index] as WireValue);
+        return;
+      }
+      default:
+        throw new Error(`unsupported D-Bus type ${type}`);
+    }
+  }
+
+  private patchUint32(offset: number, value: number): void {
+    let at = 0;
+    for (const chunk of this.chunks) {
+      if (offset < at + chunk.length) {
+        const bytes = Buffer.alloc(4);
+        bytes.writeUInt32LE(value);
+        // An array length is written by uint32() as one 4-byte chunk.
+        bytes.copy(chunk, offset - at);
+        return;
+      }
+      at += chunk.length;
+    }
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** A method call message, ready to send. */
+export function methodCall(
+  serial: number,
+  call: { destination: string; path: string; iface: string; member: string; signature?: string; args?: WireValue[] },
+): Buffer {
+  const body = new Writer();
+  const signature = call.signature ?? '';
+  for (const [index, type] of splitSignature(signature).entries()) body.write(type, call.args?.[index] as WireValue);
+  const fields: WireValue[] = [
+    [1, ['o', call.path]],
+    [2, ['s', call.iface]],
+    [3, ['s', call.member]],
+    [6, ['s', call.destination]],
+  ];
+  if (signature) fields.push([8, ['g', signature]]);
+  const header = new Writer();
+  header.write('y', 'l'.charCodeAt(0));
+  header.write('y', METHOD_CALL);
+  header.write('y', 0);
+  header.write('y', 1);
+  header.uint32(body.length);
+  header.uint32(serial);
+  header.write('a(yv)', fields);
+  header.pad(8);
+  return Buffer.concat([header.bytes(), body.bytes()]);
+}
+
+/** Reads D-Bus values from a message, with alignment counted from the message start. */
+class Reader {
+  constructor(
+    private readonly bytes: Buffer,
+    public offset = 0,
+  ) {}
+
+  private align(alignment: number): void {
+    this.offset += (alignment - (this.offset % alignment)) % alignment;
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.bytes.length) throw new Error('truncated D-Bus message');
+  }
+
+  uint32(): number {
+    this.align(4);
+    this.need(4);
+    const value = this.bytes.readUInt32LE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  read(type: string): WireValue {
+    const head = type[0];
+    switch (head) {
+      case 'y':
+        this.need(1);
+        return this.bytes[this.offset++] as number;
+      case 'b':
+        return this.uint32() !== 0;
+      case 'u':
+        return this.uint32();
+      case 'i': {
+        this.align(4);
+        this.need(4);
+        const value = this.bytes.readInt32LE(this.offset);
+        this.offset += 4;
+        return value;
+      }
+      case 's':
+      case 'o': {
+        const length = this.uint32();
+        this.need(length + 1);
+        const text = this.bytes.toString('utf8', this.offset, this.offset + length);
+        this.offset += length + 1;
+        return text;
+      }
+      case 'g': {
+        this.need(1);
+        const length = this.bytes[this.offset++] as number;
+        this.need(length + 1);
+        const text = this.bytes.toString('ascii', this.offset, this.offset + length);
+        this.offset += length + 1;
+        return text;
+      }
+      case 'v': {
+        const signature = this.read('g') as string;
+        return [signature, this.read(signature)];
+      }
+      case 'a': {
+        const element = type.slice(1);
+        const length = this.uint32();
+        this.align(ALIGN[element[0] ?? 'y'] ?? 1);
+        const end = this.offset + length;
+        this.need(length);
+        if (element === 'y') {
+          // A plain Uint8Array of its own, as the caller may keep it.
+          const copy = new Uint8Array(this.bytes.subarray(this.offset, end));
+          this.offset = end;
+          return copy;
+        }
+        const items: WireValue[] = [];
+        while (this.offset < end) items.push(this.read(element));
+        return items;
+      }
+      case '(':
+      case '{': {
+        this.align(8);
+        return splitSignature(type.slice(1, -1)).map((field) => this.read(field));
+      }
+      default:
+        throw new Error(`unsupported D-Bus type ${type}`);
+    }
+  }
+}
+
+/**
+ * The length of the message at the start of `bytes` once its fixed header is there (16 bytes),
+ * else `undefined`. Only little-endian messages are accepted.
+ */
+export function messageLength(bytes: Buffer): number | undefined {
+  if (bytes.length < 16) return undefined;
+  if (bytes[0] !== 'l'.charCodeAt(0)) throw new Error('big-endian D-Bus messages are not supported');
+  const bodyLength = bytes.readUInt32LE(4);
+  const fieldsLength = bytes.readUInt32LE(12);
+  const headerEnd = 16 + fieldsLength;
+  return headerEnd + ((8 - (headerEnd % 8)) % 8) + bodyLength;
+}
+
+/** Parses one whole message (as long as {@link messageLength} says). */
+export function parseMessage(bytes: Buffer): WireMessage {
+  const reader = new Reader(bytes, 8);
+  const serial = reader.uint32();
+  const fields = reader.read('a(yv)') as Array<[number, [string, WireValue]]>;
+  const field = (code: number) => fields.find(([fieldCode]) => fieldCode === code)?.[1][1];
+  const bodyLength = bytes.readUInt32LE(4);
+  const bodyStart = bytes.length - bodyLength;
+  const signature = (field(8) as string | undefined) ?? '';
+  const body = new Reader(bytes.subarray(0, bytes.length), bodyStart);
+  return {
+    type: bytes[1] as number,
+    serial,
+    replySerial: field(5) as number | undefined,
+    errorName: field(4) as string | undefined,
+    body: splitSignature(signature).map((type) => body.read(type)),
+  };
+}
