@@ -11,6 +11,7 @@ import type { BackendName } from './backends.js';
 import {
   type CreatePersistenceOptions,
   createPersistence,
+  createPersistenceForPlugin,
   type PersistenceSelection,
   takeStartupRead,
 } from './create-persistence.js';
@@ -184,7 +185,7 @@ export async function createCachePlugin(options: CreateCachePluginOptions = {}):
   }
   const logger = resolveLogger(options.logger);
   const started = performance.now();
-  const selection = await createPersistence({ ...options, logger });
+  const selection = await createPersistenceForPlugin({ ...options, logger });
   if (logger.debug) {
     const ms = (performance.now() - started).toFixed(1);
     const kind = selection.isEncrypted ? 'encrypted' : 'PLAINTEXT';

@@ -200,7 +200,10 @@ async function openVerified(
  */
 const startupReads = new WeakMap<PersistenceSelection, PreloadedCache>();
 
-function remember(selection: PersistenceSelection, preloaded: PreloadedCache | undefined): PersistenceSelection {
+function rememberStartupRead(
+  selection: PersistenceSelection,
+  preloaded: PreloadedCache | undefined,
+): PersistenceSelection {
   if (preloaded) startupReads.set(selection, preloaded);
   return selection;
 }
@@ -257,7 +260,21 @@ const summary = (failures: Failure[]) =>
  * if (!selection.isEncrypted) console.warn('token cache is not encrypted');
  * ```
  */
-export async function createPersistence(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
+export function createPersistence(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
+  return openPersistence(options, false);
+}
+
+/** {@link createPersistence} for `createCachePlugin`: also keeps the start-up read for {@link takeStartupRead}. */
+export function createPersistenceForPlugin(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
+  return openPersistence(options, true);
+}
+
+async function openPersistence(
+  options: CreatePersistenceOptions,
+  keepStartupRead: boolean,
+): Promise<PersistenceSelection> {
+  const remember = (selection: PersistenceSelection, preloaded: PreloadedCache | undefined) =>
+    keepStartupRead ? rememberStartupRead(selection, preloaded) : selection;
   const settings = settingsFrom(options);
   const logger = options.logger ?? consoleLogger;
   const candidates = options.backend ? [options.backend] : encryptedBackendsFor(process.platform);

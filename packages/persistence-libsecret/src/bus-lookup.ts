@@ -12,27 +12,34 @@ const SERVICE = 'org.freedesktop.Secret.Service';
 const GDBUS_TIMEOUT_MS = 25_000;
 
 /**
- * The socket of the session bus: the first `unix:path=` or `unix:abstract=` address in
- * `DBUS_SESSION_BUS_ADDRESS`, else `$XDG_RUNTIME_DIR/bus`; `undefined` for any other transport.
+ * The socket of the session bus, when its address is one this client speaks: the first entry of
+ * `DBUS_SESSION_BUS_ADDRESS` (the bus GLib, and so libsecret, connects to) when it is
+ * `unix:path=` or `unix:abstract=`; `$XDG_RUNTIME_DIR/bus` without an address; else `undefined`.
  */
 export function sessionBusSocket(env: NodeJS.ProcessEnv): string | undefined {
   const address = env.DBUS_SESSION_BUS_ADDRESS;
   if (!address) return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'bus') : undefined;
-  for (const entry of address.split(';')) {
-    const [transport, rest = ''] = entry.split(/:(.*)/s);
-    if (transport !== 'unix') continue;
-    const keys = new Map(
-      rest.split(',').map((pair) => {
-        const [key = '', value = ''] = pair.split(/=(.*)/s);
-        return [key, decodeURIComponent(value)] as const;
-      }),
-    );
-    const path = keys.get('path');
-    if (path) return path;
-    const abstract = keys.get('abstract');
-    if (abstract) return `\0${abstract}`;
+  const [transport, rest = ''] = (address.split(';')[0] ?? '').split(/:(.*)/s);
+  if (transport !== 'unix') return undefined;
+  const keys = new Map(
+    rest.split(',').map((pair) => {
+      const [key = '', value = ''] = pair.split(/=(.*)/s);
+      return [key, unescapeValue(value)] as const;
+    }),
+  );
+  const path = keys.get('path');
+  if (path) return path;
+  const abstract = keys.get('abstract');
+  return abstract ? `\0${abstract}` : undefined;
+}
+
+/** D-Bus address values escape bytes as `%XX`; an invalid escape is taken as it is written. */
+function unescapeValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
-  return undefined;
 }
 
 /** One session-bus connection: authenticates, then matches replies to calls by serial. */
@@ -52,6 +59,7 @@ class BusConnection {
 
   /** SASL EXTERNAL as this uid, as every D-Bus client on a Unix socket does. */
   authenticate(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     const uid = Buffer.from(String(process.getuid?.() ?? 0)).toString('hex');
     this.socket.write(`\0AUTH EXTERNAL ${uid}\r\n`);
     return new Promise((resolve, reject) => {
@@ -106,12 +114,13 @@ class BusConnection {
       this.buffer = this.buffer.subarray(length);
       let message: WireMessage;
       try {
-        message = parseMessage(Buffer.from(bytes));
+        // Only replies we wait for are read whole: a signal (NameAcquired) may carry any type.
+        message = parseMessage(Buffer.from(bytes), (replySerial) => this.waiting.has(replySerial));
       } catch (error) {
         this.fail(error as Error);
         return;
       }
-      if (message.replySerial === undefined) continue; // a signal (NameAcquired)
+      if (message.replySerial === undefined) continue;
       this.waiting.get(message.replySerial)?.resolve(message);
       this.waiting.delete(message.replySerial);
     }
@@ -138,9 +147,9 @@ export async function lookupOverBus(
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
 ): Promise<Uint8Array | null | typeof ASK_LIBSECRET> {
+  signal?.throwIfAborted();
   const path = sessionBusSocket(env);
   if (!path) return ASK_LIBSECRET;
-  signal?.throwIfAborted();
   const socket = connect({ path });
   const bus = new BusConnection(socket);
   const abort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));

@@ -14,6 +14,8 @@ export interface WireMessage {
   type: number;
   serial: number;
   replySerial: number | undefined;
+  /** The method of a call, the signal's name of a signal. */
+  member: string | undefined;
   errorName: string | undefined;
   body: WireValue[];
 }
@@ -32,16 +34,22 @@ export function splitSignature(signature: string): string[] {
   return types;
 }
 
-function completeTypeEnd(signature: string, start: number): number {
+function completeTypeEnd(signature: string, start: number, depth = 0): number {
+  // The spec's limit is 32 nested arrays plus 32 nested structs.
+  if (depth > 64) throw new Error('D-Bus signature nested too deeply');
   const head = signature[start];
-  if (head === 'a') return completeTypeEnd(signature, start + 1);
+  if (head === 'a') return completeTypeEnd(signature, start + 1, depth + 1);
   if (head === '(' || head === '{') {
     const close = head === '(' ? ')' : '}';
     let index = start + 1;
+    let fields = 0;
     while (signature[index] !== close) {
       if (index >= signature.length) throw new Error('unterminated signature');
-      index = completeTypeEnd(signature, index);
+      index = completeTypeEnd(signature, index, depth + 1);
+      fields++;
     }
+    // An empty struct is not a type; a dict entry is exactly a key and a value.
+    if (fields === 0 || (head === '{' && fields !== 2)) throw new Error('malformed D-Bus signature');
     return index + 1;
   }
   if (head === undefined || !(head in ALIGN)) throw new Error(`unsupported D-Bus type ${head ?? '(end)'}`);
@@ -149,31 +157,51 @@ class Writer {
   }
 }
 
+/** Header field codes (the D-Bus specification's table). */
+export const FIELD = { path: 1, iface: 2, member: 3, errorName: 4, replySerial: 5, destination: 6, signature: 8 };
+
+/** Any message: its type, serial, header fields `[code, [signature, value]]` and body. */
+export function encodeMessage(message: {
+  type: number;
+  serial: number;
+  fields: Array<[number, [string, WireValue]]>;
+  signature?: string;
+  args?: WireValue[];
+}): Buffer {
+  const body = new Writer();
+  const signature = message.signature ?? '';
+  for (const [index, type] of splitSignature(signature).entries()) body.write(type, message.args?.[index] as WireValue);
+  const fields: WireValue[] = [...message.fields];
+  if (signature) fields.push([FIELD.signature, ['g', signature]]);
+  const header = new Writer();
+  header.write('y', 'l'.charCodeAt(0));
+  header.write('y', message.type);
+  header.write('y', 0);
+  header.write('y', 1);
+  header.uint32(body.length);
+  header.uint32(message.serial);
+  header.write('a(yv)', fields);
+  header.pad(8);
+  return Buffer.concat([header.bytes(), body.bytes()]);
+}
+
 /** A method call message, ready to send. */
 export function methodCall(
   serial: number,
   call: { destination: string; path: string; iface: string; member: string; signature?: string; args?: WireValue[] },
 ): Buffer {
-  const body = new Writer();
-  const signature = call.signature ?? '';
-  for (const [index, type] of splitSignature(signature).entries()) body.write(type, call.args?.[index] as WireValue);
-  const fields: WireValue[] = [
-    [1, ['o', call.path]],
-    [2, ['s', call.iface]],
-    [3, ['s', call.member]],
-    [6, ['s', call.destination]],
-  ];
-  if (signature) fields.push([8, ['g', signature]]);
-  const header = new Writer();
-  header.write('y', 'l'.charCodeAt(0));
-  header.write('y', METHOD_CALL);
-  header.write('y', 0);
-  header.write('y', 1);
-  header.uint32(body.length);
-  header.uint32(serial);
-  header.write('a(yv)', fields);
-  header.pad(8);
-  return Buffer.concat([header.bytes(), body.bytes()]);
+  return encodeMessage({
+    type: METHOD_CALL,
+    serial,
+    fields: [
+      [FIELD.path, ['o', call.path]],
+      [FIELD.iface, ['s', call.iface]],
+      [FIELD.member, ['s', call.member]],
+      [FIELD.destination, ['s', call.destination]],
+    ],
+    ...(call.signature === undefined ? {} : { signature: call.signature }),
+    ...(call.args === undefined ? {} : { args: call.args }),
+  });
 }
 
 /** Reads D-Bus values from a message, with alignment counted from the message start. */
@@ -250,6 +278,7 @@ class Reader {
         }
         const items: WireValue[] = [];
         while (this.offset < end) items.push(this.read(element));
+        if (this.offset !== end) throw new Error('a D-Bus array overruns its length');
         return items;
       }
       case '(':
@@ -273,24 +302,35 @@ export function messageLength(bytes: Buffer): number | undefined {
   const bodyLength = bytes.readUInt32LE(4);
   const fieldsLength = bytes.readUInt32LE(12);
   const headerEnd = 16 + fieldsLength;
-  return headerEnd + ((8 - (headerEnd % 8)) % 8) + bodyLength;
+  const length = headerEnd + ((8 - (headerEnd % 8)) % 8) + bodyLength;
+  if (length > MAX_MESSAGE) throw new Error('a D-Bus message longer than the protocol allows');
+  return length;
 }
 
-/** Parses one whole message (as long as {@link messageLength} says). */
-export function parseMessage(bytes: Buffer): WireMessage {
+/** The protocol's largest message, 128 MiB. */
+const MAX_MESSAGE = 2 ** 27;
+
+/**
+ * Parses one whole message (as long as {@link messageLength} says); the body only when
+ * `wanted(replySerial)` says so (default: always), so a message nobody waits for cannot fail the read.
+ */
+export function parseMessage(bytes: Buffer, wanted: (replySerial: number) => boolean = () => true): WireMessage {
   const reader = new Reader(bytes, 8);
   const serial = reader.uint32();
   const fields = reader.read('a(yv)') as Array<[number, [string, WireValue]]>;
   const field = (code: number) => fields.find(([fieldCode]) => fieldCode === code)?.[1][1];
   const bodyLength = bytes.readUInt32LE(4);
   const bodyStart = bytes.length - bodyLength;
-  const signature = (field(8) as string | undefined) ?? '';
-  const body = new Reader(bytes.subarray(0, bytes.length), bodyStart);
+  const signature = (field(FIELD.signature) as string | undefined) ?? '';
+  const replySerial = field(FIELD.replySerial) as number | undefined;
+  const body = new Reader(bytes, bodyStart);
+  const read = replySerial === undefined ? wanted(-1) : wanted(replySerial);
   return {
     type: bytes[1] as number,
     serial,
-    replySerial: field(5) as number | undefined,
-    errorName: field(4) as string | undefined,
-    body: splitSignature(signature).map((type) => body.read(type)),
+    replySerial,
+    member: field(FIELD.member) as string | undefined,
+    errorName: field(FIELD.errorName) as string | undefined,
+    body: read ? splitSignature(signature).map((type) => body.read(type)) : [],
   };
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { PersistenceError } from '@msal-persist/core';
 import { loadNative } from '@msal-persist/persistence-file';
 import { ASK_LIBSECRET, lookupOverBus } from './bus-lookup.js';
 import { LibsecretCallError, type LibsecretNative, type SecretItem } from './libsecret-native.js';
+import { libsecretReadsOverBus } from './read-path.js';
 import { missingSessionBus } from './session-bus.js';
 
 type Koffi = typeof import('koffi');
@@ -32,15 +32,6 @@ const LIBRARY = 'libsecret-1.so.0';
 
 interface Binding {
   call(operation: Operation, item: SecretItem, data: Uint8Array | undefined, signal?: AbortSignal): Promise<unknown>;
-}
-
-/** True when the dynamic linker's cache (`/etc/ld.so.cache`) names `soname`; false where there is none (musl). */
-function dynamicLinkerKnows(soname: string): boolean {
-  try {
-    return readFileSync('/etc/ld.so.cache').includes(soname);
-  } catch {
-    return false;
-  }
 }
 
 function loadKoffi(): Promise<Koffi> {
@@ -259,7 +250,7 @@ function bind(koffi: Koffi, library: string): Binding {
 export class KoffiLibsecretNative implements LibsecretNative {
   private binding: Promise<Binding> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private linkerHasLibrary: boolean | undefined;
+  private overBus: boolean | undefined;
   private readonly library: string;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -303,14 +294,10 @@ export class KoffiLibsecretNative implements LibsecretNative {
     return this.binding;
   }
 
-  /**
-   * Lookups skip libsecret only where it is installed under its usual name (the dynamic linker's
-   * cache lists it): a cache read over the bus alone must not make a store usable whose writes
-   * would then fail for want of libsecret.
-   */
+  /** Decided once: see {@link libsecretReadsOverBus}; never for a `library` other than the default. */
   private readsOverBus(): boolean {
-    this.linkerHasLibrary ??= this.library === LIBRARY && dynamicLinkerKnows(LIBRARY);
-    return this.linkerHasLibrary;
+    this.overBus ??= this.library === LIBRARY && libsecretReadsOverBus(LIBRARY);
+    return this.overBus;
   }
 
   private checkPlatformAndBus(): void {

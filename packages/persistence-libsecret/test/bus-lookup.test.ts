@@ -4,8 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ASK_LIBSECRET, lookupOverBus, sessionBusSocket } from '../src/bus-lookup.js';
-import { messageLength, methodCall, parseMessage, splitSignature, type WireValue } from '../src/dbus-wire.js';
+import {
+  ERROR,
+  encodeMessage,
+  FIELD,
+  METHOD_RETURN,
+  messageLength,
+  methodCall,
+  parseMessage,
+  splitSignature,
+  type WireValue,
+} from '../src/dbus-wire.js';
 import { KoffiLibsecretNative } from '../src/index.js';
+import { libsecretReadsOverBus } from '../src/read-path.js';
 import { skippedNotice } from '../src/testing/index.js';
 import { mode } from './real-secret-service.js';
 
@@ -18,20 +29,24 @@ describe('the session bus address', () => {
     ['unix:path=/run/user/1000/bus', '/run/user/1000/bus'],
     ['unix:path=/tmp/dbus-abc,guid=0123', '/tmp/dbus-abc'],
     ['unix:abstract=/tmp/dbus-xyz,guid=0123', '\0/tmp/dbus-xyz'],
-    ['tcp:host=localhost,port=1;unix:path=/tmp/b%20c', '/tmp/b c'],
+    ['unix:path=/tmp/b%20c;tcp:host=localhost,port=1', '/tmp/b c'],
+    ['unix:path=/tmp/bad%zz', '/tmp/bad%zz'],
   ])('%s is the socket %j', (address, socket) => {
     expect(sessionBusSocket({ DBUS_SESSION_BUS_ADDRESS: address })).toBe(socket);
   });
 
-  it('is $XDG_RUNTIME_DIR/bus without an address, and nothing for transports it does not speak', () => {
+  it('is $XDG_RUNTIME_DIR/bus without an address, and nothing when the first address is another transport', () => {
     expect(sessionBusSocket({ XDG_RUNTIME_DIR: '/run/user/7' })).toBe('/run/user/7/bus');
     expect(sessionBusSocket({ DBUS_SESSION_BUS_ADDRESS: 'tcp:host=localhost,port=4000' })).toBeUndefined();
+    // GLib, and so libsecret, connects to the first address: a later unix one may be another bus.
+    expect(sessionBusSocket({ DBUS_SESSION_BUS_ADDRESS: 'tcp:host=h,port=1;unix:path=/tmp/b' })).toBeUndefined();
   });
 });
 
 describe('the D-Bus wire format', () => {
-  it('splits signatures into complete types', () => {
+  it('splits signatures into complete types, and refuses empty structs and malformed dict entries', () => {
     expect(splitSignature('a{ss}o(oayays)v')).toEqual(['a{ss}', 'o', '(oayays)', 'v']);
+    for (const bad of ['a()', '{s}', 'a{sss}', '(s', 'x']) expect(() => splitSignature(bad)).toThrow();
   });
 
   it('writes a method call that reads back with its header fields and body', () => {
@@ -78,6 +93,145 @@ describe('lookupOverBus hands libsecret what it does not handle', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+/**
+ * A fake session bus with a Secret Service on it: accepts EXTERNAL, then answers each call with
+ * `answer(member, serial)`, written `chunk` bytes at a time.
+ */
+async function fakeBus(name: string, answer: (member: string, serial: number) => Buffer | undefined, chunk = 1 << 20) {
+  const path = join(dir, name);
+  const server = createServer((socket) => {
+    let buffer = Buffer.alloc(0);
+    let authenticated = false;
+    socket.on('data', (data: Buffer) => {
+      buffer = Buffer.concat([buffer, data]);
+      if (!authenticated) {
+        if (buffer.includes('AUTH EXTERNAL') && !buffer.includes('BEGIN')) socket.write('OK 0123456789abcdef\r\n');
+        const begin = buffer.indexOf('BEGIN\r\n');
+        if (begin < 0) return;
+        buffer = buffer.subarray(begin + 'BEGIN\r\n'.length);
+        authenticated = true;
+      }
+      for (let length = messageLength(buffer); length !== undefined && buffer.length >= length; ) {
+        const call = parseMessage(buffer.subarray(0, length));
+        buffer = buffer.subarray(length);
+        length = messageLength(buffer);
+        const reply = answer(call.member ?? '', call.serial);
+        for (let at = 0; reply && at < reply.length; at += chunk) socket.write(reply.subarray(at, at + chunk));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, close: () => server.close() };
+}
+
+const reply = (serial: number, signature: string, args: WireValue[]) =>
+  encodeMessage({
+    type: METHOD_RETURN,
+    serial: 1000 + serial,
+    fields: [[FIELD.replySerial, ['u', serial]]],
+    signature,
+    args,
+  });
+const errorReply = (serial: number, name: string) =>
+  encodeMessage({
+    type: ERROR,
+    serial: 1000 + serial,
+    fields: [
+      [FIELD.replySerial, ['u', serial]],
+      [FIELD.errorName, ['s', name]],
+    ],
+    signature: 's',
+    args: ['refused'],
+  });
+
+/** A Secret Service holding one item: `found` is SearchItems's (unlocked, locked) answer. */
+function secretService(found: [string[], string[]], secret = new Uint8Array([7, 0, 9])) {
+  return (member: string, serial: number) => {
+    if (member === 'Hello') return reply(serial, 's', [':1.42']);
+    if (member === 'OpenSession') return reply(serial, 'vo', [['s', ''], '/org/freedesktop/secrets/session/1']);
+    if (member === 'SearchItems') return reply(serial, 'aoao', found);
+    if (member === 'GetSecrets') {
+      const [item = '/none'] = found[0];
+      return reply(serial, 'a{o(oayays)}', [
+        [[item, ['/org/freedesktop/secrets/session/1', new Uint8Array(0), secret, 'text/plain']]],
+      ]);
+    }
+    return undefined;
+  };
+}
+
+describe('lookupOverBus against a fake Secret Service', () => {
+  const item = { schema: 'org.freedesktop.Secret.Generic', attributes: { service: 'x', account: 'y' }, label: '' };
+  const unlocked = '/org/freedesktop/secrets/collection/login/1';
+
+  it('reads the first unlocked match, also when every reply arrives a byte at a time', async () => {
+    const bus = await fakeBus('dribble', secretService([[unlocked], []]), 1);
+    try {
+      expect(await lookupOverBus(item, bus.env)).toEqual(new Uint8Array([7, 0, 9]));
+    } finally {
+      bus.close();
+    }
+  });
+
+  it('answers null only when nothing matches, locked or not', async () => {
+    const bus = await fakeBus('empty', secretService([[], []]));
+    try {
+      expect(await lookupOverBus(item, bus.env)).toBeNull();
+    } finally {
+      bus.close();
+    }
+  });
+
+  it('hands libsecret a locked-only match (it prompts or says IS_LOCKED) and an error reply', async () => {
+    const locked = await fakeBus('locked', secretService([[], [unlocked]]));
+    const refusing = await fakeBus('error', (member, serial) =>
+      member === 'SearchItems'
+        ? errorReply(serial, 'org.freedesktop.DBus.Error.ServiceUnknown')
+        : secretService([[unlocked], []])(member, serial),
+    );
+    try {
+      expect(await lookupOverBus(item, locked.env)).toBe(ASK_LIBSECRET);
+      expect(await lookupOverBus(item, refusing.env)).toBe(ASK_LIBSECRET);
+    } finally {
+      locked.close();
+      refusing.close();
+    }
+  });
+
+  it('hands libsecret a malformed reply instead of hanging on it, and rejects with the signal when aborted', async () => {
+    const hostile = await fakeBus('hostile', (member, serial) => {
+      if (member !== 'SearchItems') return secretService([[unlocked], []])(member, serial);
+      const bad = reply(serial, 'ao', [[unlocked]]);
+      // Rewrite the body's signature field to the empty struct array `a()`.
+      const at = bad.indexOf(Buffer.from([2, 0x61, 0x6f, 0]));
+      bad.write('a()', at + 1, 'ascii');
+      return bad;
+    });
+    const silent = await fakeBus('silent', () => undefined);
+    try {
+      expect(await lookupOverBus(item, hostile.env)).toBe(ASK_LIBSECRET);
+      await expect(lookupOverBus(item, silent.env, AbortSignal.timeout(100))).rejects.toMatchObject({
+        name: 'TimeoutError',
+      });
+    } finally {
+      hostile.close();
+      silent.close();
+    }
+  });
+});
+
+describe('which lookups go over the bus socket', () => {
+  it('not where libsecret keeps secrets elsewhere (SECRET_BACKEND), nor for a library that is not installed', () => {
+    expect(libsecretReadsOverBus('libsecret-1.so.0', { SECRET_BACKEND: 'file' })).toBe(false);
+    expect(libsecretReadsOverBus('libsecret-1.so.0', { SNAP_NAME: 'app' })).toBe(false);
+    expect(libsecretReadsOverBus('libnot-installed.so.0', {})).toBe(false);
+  });
+
+  it.runIf(process.platform === 'linux' && mode.run)('here, where libsecret >= 0.19 is installed', () => {
+    expect(libsecretReadsOverBus('libsecret-1.so.0', {})).toBe(true);
   });
 });
 
