@@ -2,6 +2,7 @@
 // other threads and other module copies of this very process (the pid is ours, but the lock is not
 // free). Each case here let two writers hold the lock at once before.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exited, packageDir, runFixture, startFixture, tempSpacePerTest, waitForLine } from './helpers.js';
@@ -22,7 +23,7 @@ const nodeArgs = ['--import', 'tsx', '--conditions=dev-source'];
 /** Why `unshare -p` cannot run here, or `undefined` when it can (root, or a kernel allowing user namespaces). */
 function unshareUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'pid namespaces exist on Linux only';
-  const probe = spawnSync('unshare', ['-p', '-f', '--mount-proc', 'true'], { encoding: 'utf8' });
+  const probe = spawnSync('unshare', ['-p', '-f', '--kill-child', '--mount-proc', 'true'], { encoding: 'utf8' });
   if (probe.error) return `unshare is not installed (${probe.error.message})`;
   if (probe.status !== 0) return `unshare -p is not permitted here: ${probe.stderr.trim()}`;
   return undefined;
@@ -30,10 +31,26 @@ function unshareUnavailable(): string | undefined {
 
 /** Starts a fixture as pid 1 of a new pid namespace (a container's view of itself). */
 function startInNewPidNamespace(name: string, args: string[]): ChildProcess {
-  return spawn('unshare', ['-p', '-f', '--mount-proc', process.execPath, ...nodeArgs, fixture(name), ...args], {
+  // --kill-child: killing unshare kills the fixture too (pid 1 of the namespace would outlive it).
+  const unshare = ['-p', '-f', '--kill-child', '--mount-proc'];
+  return spawn('unshare', [...unshare, process.execPath, ...nodeArgs, fixture(name), ...args], {
     cwd: packageDir,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/** The pids of live processes whose command line mentions `text` (a test's unique lock path). */
+function processesMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Runs a fixture as pid 1 of a new pid namespace to its end, returning its last JSON line. */
@@ -64,6 +81,8 @@ describe('locks from other containers and hosts', () => {
         holder.kill('SIGKILL');
         await exited(holder);
       }
+      // Killing unshare must end the holder inside the namespace too, not leave it running.
+      await expect.poll(() => processesMentioning(lockPath()), { timeout: 5_000 }).toEqual([]);
     },
   );
 
