@@ -5,15 +5,15 @@ import {
   type LoggerOptions,
   PersistenceCachePlugin,
   PersistenceError,
+  type PreloadedCache,
   resolveLogger,
 } from '@msal-persist/core';
 import type { BackendName } from './backends.js';
 import {
   type CreatePersistenceOptions,
   createPersistence,
-  createPersistenceForPlugin,
+  openPersistence,
   type PersistenceSelection,
-  takeStartupRead,
 } from './create-persistence.js';
 import { type CacheWatcher, type WatchOptions, watchFile } from './watch-cache.js';
 
@@ -60,6 +60,12 @@ export interface VerifyResult {
 }
 
 /**
+ * What `createCachePlugin`'s check read, for the plugin it builds on that selection (taken once).
+ * Kept off the selection object itself, which apps log: it holds the token cache.
+ */
+const startupReads = new WeakMap<PersistenceSelection, PreloadedCache>();
+
+/**
  * A ready msal `ICachePlugin` that also says which backend it uses and whether the cache is
  * encrypted, re-checks its store on demand ({@link MsalCachePlugin.verify}), clears it for every
  * process (`clear()`), fires `cachechanged` when the stored accounts change, and can watch the
@@ -79,14 +85,15 @@ export class MsalCachePlugin extends PersistenceCachePlugin {
 
   constructor(selection: PersistenceSelection, options: CreateCachePluginOptions = {}) {
     const log = resolveLogger(options.logger);
-    const preloaded = takeStartupRead(selection);
+    const preloaded = startupReads.get(selection);
+    startupReads.delete(selection);
     super({
       persistence: selection.persistence,
       lock: selection.lock,
       logger: log,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       ...(options.onSaveError ? { onSaveError: options.onSaveError } : {}),
-      // The store's bytes read by createPersistence's check: the first access does not read them again.
+      // What createCachePlugin's check read: the first access does not read the store again.
       ...(preloaded ? { preloaded } : {}),
     });
     this.selection = selection;
@@ -185,7 +192,7 @@ export async function createCachePlugin(options: CreateCachePluginOptions = {}):
   }
   const logger = resolveLogger(options.logger);
   const started = performance.now();
-  const selection = await createPersistenceForPlugin({ ...options, logger });
+  const { selection, preloaded } = await openPersistence({ ...options, logger });
   if (logger.debug) {
     const ms = (performance.now() - started).toFixed(1);
     const kind = selection.isEncrypted ? 'encrypted' : 'PLAINTEXT';
@@ -193,5 +200,6 @@ export async function createCachePlugin(options: CreateCachePluginOptions = {}):
       `using the ${selection.backend} backend (${kind}, ${selection.cachePath}), chosen and probed in ${ms} ms.`,
     );
   }
+  if (preloaded) startupReads.set(selection, preloaded);
   return new MsalCachePlugin(selection, { ...options, logger });
 }

@@ -194,27 +194,6 @@ async function openVerified(
   return loadBackend(backend, settings, { fallback });
 }
 
-/**
- * What the start-up check read, per selection, for the plugin built on it. Kept off the selection
- * object itself, which apps log: it holds the token cache.
- */
-const startupReads = new WeakMap<PersistenceSelection, PreloadedCache>();
-
-function rememberStartupRead(
-  selection: PersistenceSelection,
-  preloaded: PreloadedCache | undefined,
-): PersistenceSelection {
-  if (preloaded) startupReads.set(selection, preloaded);
-  return selection;
-}
-
-/** The start-up read of `selection`, once: the first plugin built on it starts from these bytes. */
-export function takeStartupRead(selection: PersistenceSelection): PreloadedCache | undefined {
-  const preloaded = startupReads.get(selection);
-  startupReads.delete(selection);
-  return preloaded;
-}
-
 /** The first sentence of an error's message: the cause in one clause, for a one-line log. */
 function clause(error: PersistenceError): string {
   const message = error.message.replace(`[${error.backend}] `, '');
@@ -260,21 +239,17 @@ const summary = (failures: Failure[]) =>
  * if (!selection.isEncrypted) console.warn('token cache is not encrypted');
  * ```
  */
-export function createPersistence(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
-  return openPersistence(options, false);
+export async function createPersistence(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
+  return (await openPersistence(options)).selection;
 }
 
-/** {@link createPersistence} for `createCachePlugin`: also keeps the start-up read for {@link takeStartupRead}. */
-export function createPersistenceForPlugin(options: CreatePersistenceOptions = {}): Promise<PersistenceSelection> {
-  return openPersistence(options, true);
-}
-
-async function openPersistence(
+/**
+ * {@link createPersistence}, and what its check read from the store (with the stamp taken before),
+ * for `createCachePlugin` to start the plugin from.
+ */
+export async function openPersistence(
   options: CreatePersistenceOptions,
-  keepStartupRead: boolean,
-): Promise<PersistenceSelection> {
-  const remember = (selection: PersistenceSelection, preloaded: PreloadedCache | undefined) =>
-    keepStartupRead ? rememberStartupRead(selection, preloaded) : selection;
+): Promise<{ selection: PersistenceSelection; preloaded?: PreloadedCache }> {
   const settings = settingsFrom(options);
   const logger = options.logger ?? consoleLogger;
   const candidates = options.backend ? [options.backend] : encryptedBackendsFor(process.platform);
@@ -301,17 +276,15 @@ async function openPersistence(
         `using the ${backend} backend (encrypted, ${cachePath}) because ${summary(failures)}.`,
       );
     }
-    return remember(
-      {
-        persistence,
-        lock,
-        backend,
-        isEncrypted: persistence.isEncrypted,
-        cachePath,
-        ...(first ? { fallbackReason: first.error } : {}),
-      },
-      preloaded,
-    );
+    const selection: PersistenceSelection = {
+      persistence,
+      lock,
+      backend,
+      isEncrypted: persistence.isEncrypted,
+      cachePath,
+      ...(first ? { fallbackReason: first.error } : {}),
+    };
+    return { selection, ...(preloaded ? { preloaded } : {}) };
   }
 
   const [first] = failures;
@@ -349,10 +322,15 @@ async function openPersistence(
     `the encrypted token cache is not available (${first ? summary(failures) : clause(failure)}); using the PLAINTEXT file ${fallbackPath} (mode 0600) because allowPlaintextFallback is set.`,
   );
   const { persistence, lock, preloaded } = await openVerified('file', settings, true);
-  return remember(
-    { persistence, lock, backend: 'file', isEncrypted: false, cachePath: fallbackPath, fallbackReason: failure },
-    preloaded,
-  );
+  const selection: PersistenceSelection = {
+    persistence,
+    lock,
+    backend: 'file',
+    isEncrypted: false,
+    cachePath: fallbackPath,
+    fallbackReason: failure,
+  };
+  return { selection, ...(preloaded ? { preloaded } : {}) };
 }
 
 /** A failure's whole message without its `[backend] ` prefix (the thrown error adds its own). */
