@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { METHOD_RETURN, messageLength, methodCall, parseMessage, type WireMessage } from './dbus-wire.js';
 import type { SecretItem } from './libsecret-native.js';
+import { sessionBusSocket } from './session-bus.js';
 
 /** What {@link lookupOverBus} returns when libsecret must answer instead (a case it does not handle). */
 export const ASK_LIBSECRET = Symbol('ask libsecret');
@@ -10,37 +10,6 @@ const SECRETS = 'org.freedesktop.secrets';
 const SERVICE_PATH = '/org/freedesktop/secrets';
 const SERVICE = 'org.freedesktop.Secret.Service';
 const GDBUS_TIMEOUT_MS = 25_000;
-
-/**
- * The socket of the session bus, when its address is one this client speaks: the first entry of
- * `DBUS_SESSION_BUS_ADDRESS` (the bus GLib, and so libsecret, connects to) when it is
- * `unix:path=` or `unix:abstract=`; `$XDG_RUNTIME_DIR/bus` without an address; else `undefined`.
- */
-export function sessionBusSocket(env: NodeJS.ProcessEnv): string | undefined {
-  const address = env.DBUS_SESSION_BUS_ADDRESS;
-  if (!address) return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'bus') : undefined;
-  const [transport, rest = ''] = (address.split(';')[0] ?? '').split(/:(.*)/s);
-  if (transport !== 'unix') return undefined;
-  const keys = new Map(
-    rest.split(',').map((pair) => {
-      const [key = '', value = ''] = pair.split(/=(.*)/s);
-      return [key, unescapeValue(value)] as const;
-    }),
-  );
-  const path = keys.get('path');
-  if (path) return path;
-  const abstract = keys.get('abstract');
-  return abstract ? `\0${abstract}` : undefined;
-}
-
-/** D-Bus address values escape bytes as `%XX`; an invalid escape is taken as it is written. */
-function unescapeValue(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
 
 /** One session-bus connection: authenticates, then matches replies to calls by serial. */
 class BusConnection {
@@ -115,7 +84,7 @@ class BusConnection {
       let message: WireMessage;
       try {
         // Only replies we wait for are read whole: a signal (NameAcquired) may carry any type.
-        message = parseMessage(Buffer.from(bytes), (replySerial) => this.waiting.has(replySerial));
+        message = parseMessage(bytes, (replySerial) => replySerial !== undefined && this.waiting.has(replySerial));
       } catch (error) {
         this.fail(error as Error);
         return;

@@ -71,11 +71,13 @@ class Writer {
     if (gap) this.push(Buffer.alloc(gap));
   }
 
-  uint32(value: number): void {
+  /** Writes `value` aligned to 4; returns its bytes, so an array's length can be filled in later. */
+  uint32(value: number): Buffer {
     this.pad(4);
     const bytes = Buffer.alloc(4);
     bytes.writeUInt32LE(value);
     this.push(bytes);
+    return bytes;
   }
 
   write(type: string, value: WireValue): void {
@@ -88,14 +90,11 @@ class Writer {
         this.uint32(value ? 1 : 0);
         return;
       case 'u':
-      case 'i': {
-        this.pad(4);
-        const bytes = Buffer.alloc(4);
-        if (head === 'u') bytes.writeUInt32LE(Number(value));
-        else bytes.writeInt32LE(Number(value));
-        this.push(bytes);
+        this.uint32(Number(value));
         return;
-      }
+      case 'i':
+        this.uint32(Number(value) >>> 0);
+        return;
       case 's':
       case 'o': {
         const text = Buffer.from(String(value), 'utf8');
@@ -116,13 +115,12 @@ class Writer {
       }
       case 'a': {
         const element = type.slice(1);
-        this.uint32(0);
-        const lengthAt = this.length - 4;
+        const length = this.uint32(0);
         this.pad(ALIGN[element[0] ?? 'y'] ?? 1);
         const start = this.length;
-        const items = element === 'y' ? [...(value as Uint8Array)] : (value as WireValue[]);
-        for (const item of items) this.write(element, item);
-        this.patchUint32(lengthAt, this.length - start);
+        if (element === 'y') this.push(Buffer.from(value as Uint8Array));
+        else for (const item of value as WireValue[]) this.write(element, item);
+        length.writeUInt32LE(this.length - start);
         return;
       }
       case '(':
@@ -135,20 +133,6 @@ class Writer {
       }
       default:
         throw new Error(`unsupported D-Bus type ${type}`);
-    }
-  }
-
-  private patchUint32(offset: number, value: number): void {
-    let at = 0;
-    for (const chunk of this.chunks) {
-      if (offset < at + chunk.length) {
-        const bytes = Buffer.alloc(4);
-        bytes.writeUInt32LE(value);
-        // An array length is written by uint32() as one 4-byte chunk.
-        bytes.copy(chunk, offset - at);
-        return;
-      }
-      at += chunk.length;
     }
   }
 
@@ -314,7 +298,10 @@ const MAX_MESSAGE = 2 ** 27;
  * Parses one whole message (as long as {@link messageLength} says); the body only when
  * `wanted(replySerial)` says so (default: always), so a message nobody waits for cannot fail the read.
  */
-export function parseMessage(bytes: Buffer, wanted: (replySerial: number) => boolean = () => true): WireMessage {
+export function parseMessage(
+  bytes: Buffer,
+  wanted: (replySerial: number | undefined) => boolean = () => true,
+): WireMessage {
   const reader = new Reader(bytes, 8);
   const serial = reader.uint32();
   const fields = reader.read('a(yv)') as Array<[number, [string, WireValue]]>;
@@ -324,13 +311,12 @@ export function parseMessage(bytes: Buffer, wanted: (replySerial: number) => boo
   const signature = (field(FIELD.signature) as string | undefined) ?? '';
   const replySerial = field(FIELD.replySerial) as number | undefined;
   const body = new Reader(bytes, bodyStart);
-  const read = replySerial === undefined ? wanted(-1) : wanted(replySerial);
   return {
     type: bytes[1] as number,
     serial,
     replySerial,
     member: field(FIELD.member) as string | undefined,
     errorName: field(FIELD.errorName) as string | undefined,
-    body: read ? splitSignature(signature).map((type) => body.read(type)) : [],
+    body: wanted(replySerial) ? splitSignature(signature).map((type) => body.read(type)) : [],
   };
 }

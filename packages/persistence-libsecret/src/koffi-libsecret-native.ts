@@ -275,8 +275,8 @@ export class KoffiLibsecretNative implements LibsecretNative {
     // One call at a time: libsecret's sync calls are not documented as safe to run in parallel,
     // and a lookup queued after a store must see it.
     const result = this.queue.then(async () => {
+      this.checkPlatformAndBus();
       if (operation === 'lookup' && this.readsOverBus()) {
-        this.checkPlatformAndBus();
         // Reads go straight to the bus socket, so a process that only reads (a CLI's start) never
         // loads koffi and libsecret; whatever that lookup does not handle, libsecret answers.
         const found = await lookupOverBus(item, this.env, signal);
@@ -289,7 +289,6 @@ export class KoffiLibsecretNative implements LibsecretNative {
   }
 
   private async bound(): Promise<Binding> {
-    this.checkPlatformAndBus();
     this.binding ??= loadKoffi().then((koffi) => bind(koffi, this.library));
     return this.binding;
   }
@@ -300,6 +299,7 @@ export class KoffiLibsecretNative implements LibsecretNative {
     return this.overBus;
   }
 
+  /** Checked on every call, before anything is loaded or connected. */
   private checkPlatformAndBus(): void {
     if (process.platform !== 'linux') {
       throw new PersistenceError(

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ASK_LIBSECRET, lookupOverBus, sessionBusSocket } from '../src/bus-lookup.js';
+import { ASK_LIBSECRET, lookupOverBus } from '../src/bus-lookup.js';
 import {
   ERROR,
   encodeMessage,
@@ -17,6 +17,7 @@ import {
 } from '../src/dbus-wire.js';
 import { KoffiLibsecretNative } from '../src/index.js';
 import { libsecretReadsOverBus } from '../src/read-path.js';
+import { sessionBusSocket } from '../src/session-bus.js';
 import { skippedNotice } from '../src/testing/index.js';
 import { mode } from './real-secret-service.js';
 
