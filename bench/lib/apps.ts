@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import type { CachePlugin } from '../../packages/core/dist/index.js';
 import { core, coreTesting, file, msal } from './deps.js';
 
@@ -37,6 +37,21 @@ export function memoryStringPlugin(initial = ''): CachePlugin {
     async afterCacheAccess(context) {
       if (context.cacheHasChanged) cache = context.tokenCache.serialize();
     },
+  };
+}
+
+/**
+ * The in-memory plugin plus the one `stat` of `path` per access that any plugin pays to see another
+ * process's save at once: the floor for a plugin that checks its file on every call.
+ */
+export function memoryStringPluginStatting(path: string): CachePlugin {
+  const memory = memoryStringPlugin();
+  return {
+    async beforeCacheAccess(context) {
+      statSync(path, { bigint: true, throwIfNoEntry: false });
+      await memory.beforeCacheAccess(context);
+    },
+    afterCacheAccess: (context) => memory.afterCacheAccess(context),
   };
 }
 

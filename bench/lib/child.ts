@@ -3,13 +3,15 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Starts `bench/workers/<name>.ts` in a fresh Node process (tsx for the TypeScript, built packages
- * inside). With `BENCH_PROF=<dir>` each worker writes a CPU profile there (bench/profile-contention.ts).
+ * inside). With `BENCH_PROF=<dir>` each worker writes a CPU profile there (bench/profile-contention.ts);
+ * `BENCH_NODE_FLAGS` passes Node/V8 flags to every worker, for experiments (`--single-threaded`).
  */
 export function startWorker(name: string, args: string[]): ChildProcess {
   const script = fileURLToPath(new URL(`../workers/${name}.ts`, import.meta.url));
   return spawn(
     process.execPath,
     [
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
       '--import',
       'tsx',

@@ -3,6 +3,7 @@
 // Secret Service session (scripts/with-secret-service.sh), so the start-up suite can measure the
 // real libsecret backend. The current process re-runs itself that way and exits with its code.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const PINNED = 'MSAL_BENCH_PINNED';
@@ -22,7 +23,7 @@ export function benchEnvironment(): { description: string } {
     return { description: `not pinned (no taskset on ${process.platform}): ${navigatorCpus()} CPUs available` };
   }
   const secretService = has('gnome-keyring-daemon') && has('dbus-run-session');
-  const description = `pinned to CPUs 0,1 (taskset -c 0,1)${secretService ? ', one private Secret Service session' : ', no Secret Service'}`;
+  const description = `pinned to CPUs 0,1 (taskset -c 0,1)${secretService ? ', one private Secret Service session' : ', no Secret Service'}${tlbNote()}`;
   const command = [
     'taskset',
     '-c',
@@ -35,6 +36,23 @@ export function benchEnvironment(): { description: string } {
   const [program = '', ...args] = command;
   const result = spawnSync(program, args, { stdio: 'inherit', env: { ...process.env, [PINNED]: description } });
   process.exit(result.status ?? 1);
+}
+
+/**
+ * Page-table isolation on a CPU without PCID flushes the TLB on every system call and context
+ * switch, which makes each one cost far more than on a laptop; rows that pay one per call or many
+ * switches per write (hot, contention) move with it, so the table says so.
+ */
+function tlbNote(): string {
+  let flags: string[];
+  try {
+    flags = (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/);
+  } catch {
+    return '';
+  }
+  return flags.includes('pti') && !flags.includes('pcid')
+    ? '; kernel page-table isolation without PCID (every system call and context switch flushes the TLB)'
+    : '';
 }
 
 function navigatorCpus(): number {

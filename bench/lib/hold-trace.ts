@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { core, file } from './deps.js';
 
 type Step = 'got' | 'before<' | 'after>' | 'save>' | 'save<' | 'released';
-/** [step, wall-clock ms] or, for 'cpu', [step, CPU ms this process used while holding]. */
-type Event = [Step | 'cpu', number];
+/** What a process used while holding: CPU ms of all its threads and of its main thread, context switches. */
+type Usage = 'cpu' | 'mainCpu' | 'voluntary' | 'involuntary';
+/** [step, wall-clock ms] or [usage, amount during the hold]. */
+type Event = [Step | Usage, number];
+const USAGES: Usage[] = ['cpu', 'mainCpu', 'voluntary', 'involuntary'];
 
 /** The phases of one hold, between consecutive steps (a write's own reload is inside the first). */
 const PHASES: Array<[string, Step, Step]> = [
@@ -20,6 +23,26 @@ const PHASES: Array<[string, Step, Step]> = [
 ];
 
 const now = () => performance.timeOrigin + performance.now();
+
+/** CPU ms the main thread has used (Linux: its schedstat), or NaN where that is not readable. */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function usageNow(): Record<Usage, number> {
+  const cpu = process.cpuUsage();
+  const { voluntaryContextSwitches, involuntaryContextSwitches } = process.resourceUsage();
+  return {
+    cpu: (cpu.user + cpu.system) / 1000,
+    mainCpu: mainThreadCpuMs(),
+    voluntary: voluntaryContextSwitches,
+    involuntary: involuntaryContextSwitches,
+  };
+}
 
 function around<T extends object>(target: T, name: keyof T & string, before?: Step, after?: Step, events?: Event[]) {
   const original = target[name] as (...args: unknown[]) => Promise<unknown>;
@@ -41,12 +64,13 @@ export function traceHolds(dir: string): void {
   lock.acquire = async function (this: unknown, ...args: unknown[]) {
     const handle = await acquire.apply(this, args);
     events.push(['got', now()]);
-    const cpu = process.cpuUsage();
+    const before = usageNow();
     return {
       async release() {
         await handle.release();
-        const used = process.cpuUsage(cpu);
-        events.push(['cpu', (used.user + used.system) / 1000], ['released', now()]);
+        const after = usageNow();
+        for (const usage of USAGES) events.push([usage, after[usage] - before[usage]]);
+        events.push(['released', now()]);
       },
     };
   };
@@ -56,16 +80,20 @@ export function traceHolds(dir: string): void {
   process.on('exit', () => writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(events)));
 }
 
-/** One line per figure: holds, hold and gap per write, CPU while holding, and each phase's mean. */
+/**
+ * One line per figure: holds, hold and gap per write, CPU while holding (the main thread's apart:
+ * the rest is V8's compiler and GC threads and the thread pool), context switches per hold, and
+ * each phase's mean.
+ */
 export function summarizeHolds(dir: string): string[] {
-  const holds: Array<{ start: number; end: number; cpu: number; steps: Map<string, number> }> = [];
+  const holds: Array<{ start: number; end: number; used: Map<Usage, number>; steps: Map<string, number> }> = [];
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     const events = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Event[];
     let current: (typeof holds)[number] | undefined;
     for (const [step, value] of events) {
-      if (step === 'got') current = { start: value, end: value, cpu: 0, steps: new Map([['got', value]]) };
+      if (step === 'got') current = { start: value, end: value, used: new Map(), steps: new Map([['got', value]]) };
       if (!current) continue;
-      if (step === 'cpu') current.cpu = value;
+      if ((USAGES as string[]).includes(step)) current.used.set(step as Usage, value);
       else if (!current.steps.has(step)) current.steps.set(step, value);
       if (step === 'released') {
         current.end = value;
@@ -78,9 +106,12 @@ export function summarizeHolds(dir: string): string[] {
   holds.sort((a, b) => a.start - b.start);
   const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
   const gaps = holds.slice(1).map((hold, i) => Math.max(0, hold.start - (holds[i]?.end ?? hold.start)));
+  const used = (usage: Usage) => mean(holds.map((h) => h.used.get(usage) ?? Number.NaN));
   const lines = [
     `${holds.length} holds: ${mean(holds.map((h) => h.end - h.start)).toFixed(2)} ms held per write, ` +
-      `${mean(gaps).toFixed(2)} ms between holds, ${mean(holds.map((h) => h.cpu)).toFixed(2)} ms CPU while holding`,
+      `${mean(gaps).toFixed(2)} ms between holds, ${used('cpu').toFixed(2)} ms CPU while holding ` +
+      `(main thread ${used('mainCpu').toFixed(2)} ms), ${used('voluntary').toFixed(1)} voluntary and ` +
+      `${used('involuntary').toFixed(1)} involuntary context switches per hold`,
   ];
   for (const [label, from, to] of PHASES) {
     const spans = holds.flatMap((h) => {
