@@ -44,7 +44,7 @@ export function memoryStringPlugin(initial = ''): CachePlugin {
  * The in-memory plugin plus the one `stat` of `path` per access that any plugin pays to see another
  * process's save at once: the floor for a plugin that checks its file on every call.
  */
-export function memoryStringPluginStatting(path: string): CachePlugin {
+export function memoryStringPluginWithStat(path: string): CachePlugin {
   const memory = memoryStringPlugin();
   return {
     async beforeCacheAccess(context) {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filePlugin, memoryStringPlugin, memoryStringPluginStatting, publicClient } from '../lib/apps.js';
+import { filePlugin, memoryStringPlugin, memoryStringPluginWithStat, publicClient } from '../lib/apps.js';
 import { core } from '../lib/deps.js';
 import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
 
@@ -44,7 +44,7 @@ const suite: Suite = {
           }),
         ),
         memoryString: await signedIn(memoryStringPlugin()),
-        memoryStringStat: await signedIn(memoryStringPluginStatting(join(dir, 'msal.json'))),
+        memoryStringStat: await signedIn(memoryStringPluginWithStat(join(dir, 'msal.json'))),
       };
       const samples: Record<keyof typeof candidates, number[]> = {
         file: [],
