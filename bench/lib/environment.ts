@@ -40,7 +40,7 @@ export function benchEnvironment(): { description: string } {
 
 /**
  * Page-table isolation on a CPU without PCID flushes the TLB on every system call and context
- * switch, which makes each one cost far more than on a laptop; rows that pay one per call or many
+ * switch, and the code that runs next pays to refill it; rows that pay one per call or many
  * switches per write (hot, contention) move with it, so the table says so.
  */
 function tlbNote(): string {

@@ -3,7 +3,7 @@
 // with a plugin set, msal rebuilds its memory from its snapshot on every call; target >= 0.95x) and
 // msal-node with no plugin at all (information). Also shown: core's plugin over MemoryPersistence,
 // and the in-memory plugin plus one `stat` per call, which prices the file plugin's change check on
-// this machine (a system call costs far more in some VMs than the few µs it takes on a laptop).
+// this machine (a system call's cost differs widely between machines and VMs).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
