@@ -20,10 +20,13 @@ interface TryResult {
 const fixture = (name: string) => join(packageDir, 'test', 'fixtures', `${name}.ts`);
 const nodeArgs = ['--import', 'tsx', '--conditions=dev-source'];
 
+/** A new pid namespace; --kill-child: killing unshare kills its child too (pid 1 there would outlive it). */
+const NEW_PID_NAMESPACE = ['-p', '-f', '--kill-child', '--mount-proc'];
+
 /** Why `unshare -p` cannot run here, or `undefined` when it can (root, or a kernel allowing user namespaces). */
 function unshareUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'pid namespaces exist on Linux only';
-  const probe = spawnSync('unshare', ['-p', '-f', '--kill-child', '--mount-proc', 'true'], { encoding: 'utf8' });
+  const probe = spawnSync('unshare', [...NEW_PID_NAMESPACE, 'true'], { encoding: 'utf8' });
   if (probe.error) return `unshare is not installed (${probe.error.message})`;
   if (probe.status !== 0) return `unshare -p is not permitted here: ${probe.stderr.trim()}`;
   return undefined;
@@ -31,9 +34,7 @@ function unshareUnavailable(): string | undefined {
 
 /** Starts a fixture as pid 1 of a new pid namespace (a container's view of itself). */
 function startInNewPidNamespace(name: string, args: string[]): ChildProcess {
-  // --kill-child: killing unshare kills the fixture too (pid 1 of the namespace would outlive it).
-  const unshare = ['-p', '-f', '--kill-child', '--mount-proc'];
-  return spawn('unshare', [...unshare, process.execPath, ...nodeArgs, fixture(name), ...args], {
+  return spawn('unshare', [...NEW_PID_NAMESPACE, process.execPath, ...nodeArgs, fixture(name), ...args], {
     cwd: packageDir,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

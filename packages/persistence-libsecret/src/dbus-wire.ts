@@ -221,13 +221,9 @@ class Reader {
         return this.uint32() !== 0;
       case 'u':
         return this.uint32();
-      case 'i': {
-        this.align(4);
-        this.need(4);
-        const value = this.bytes.readInt32LE(this.offset);
-        this.offset += 4;
-        return value;
-      }
+      case 'i':
+        // The same 4 bytes as 'u', read as two's complement (the writer's `>>> 0` undone).
+        return this.uint32() | 0;
       case 's':
       case 'o': {
         const length = this.uint32();
