@@ -22,4 +22,5 @@ export { MemoryPersistence } from './memory-persistence.js';
 export type { CacheContext, CachePlugin, SerializableTokenCache } from './msal-types.js';
 export type { NumberOptionLimits } from './options.js';
 export { checkNumberOption } from './options.js';
+export type { CachePartition, PartitionedStore } from './partitioned-store.js';
 export type { Persistence } from './persistence.js';
