@@ -1,6 +1,15 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type BytesCodec, isPersistenceError, PersistenceError } from '@msal-persist/core';
 import { type KernelKeyring, KeyctlError, type KeyringScope } from './kernel-keyring.js';
+import {
+  type BlobHeader,
+  hasRoomForContent,
+  KEY_BYTES,
+  KEY_ID_BYTES,
+  openBlob,
+  parseHeader,
+  sealBlob,
+} from './kernel-keyring-format.js';
 import { KoffiKernelKeyring } from './koffi-kernel-keyring.js';
 
 /**
@@ -18,36 +27,19 @@ export interface KernelKeyringCodecOptions {
   scope?: KeyringScope;
   /** The keyring calls. Default: the real syscalls through koffi, loaded on first use. */
   kernel?: () => Promise<KernelKeyring>;
+  /**
+   * What each file is bound to: authenticated with it, so a file decrypts only where it was written
+   * (app A's file copied over app B's fails in B). `KernelKeyringPersistence` passes the file's
+   * absolute path. Default `''` (bound to nothing).
+   */
+  binding?: string;
   /** Reads the header of what is stored now, so a new process reuses the stored key instead of adding one. */
   storedHeader?: () => Promise<Uint8Array | undefined>;
 }
 
-const MAGIC = [0x4d, 0x50, 0x4b, 0x4b]; // "MPKK": msal-persist kernel keyring
-const VERSION = 1;
-const KEY_ID_BYTES = 16;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const KEY_BYTES = 32;
-/** magic, version, writer uid (u32 big-endian), key id; authenticated as associated data. */
-const HEADER_BYTES = MAGIC.length + 1 + 4 + KEY_ID_BYTES;
 const DESCRIPTION_PREFIX = 'msal-persist:aes-256-gcm:';
-
-interface Header {
-  uid: number;
-  keyId: Uint8Array;
-}
-
-/**
- * What is stored: `MPKK`, version 1, the writer's uid, the 16-byte id of its key, a 12-byte IV,
- * then the AES-256-GCM ciphertext and 16-byte tag, with the first 25 bytes as associated data.
- * `undefined` when the bytes are not in this format.
- */
-function parseHeader(stored: Uint8Array): Header | undefined {
-  if (stored.byteLength < HEADER_BYTES) return undefined;
-  if (MAGIC.some((byte, i) => stored[i] !== byte) || stored[MAGIC.length] !== VERSION) return undefined;
-  const view = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
-  return { uid: view.getUint32(MAGIC.length + 1), keyId: stored.slice(HEADER_BYTES - KEY_ID_BYTES, HEADER_BYTES) };
-}
+/** The user namespace could not be told (no /proc): never proof that a key is gone. */
+const UNKNOWN_NAMESPACE = 0n;
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -74,6 +66,7 @@ export class KernelKeyringCodec implements BytesCodec {
   private readonly scope: KeyringScope;
   private readonly loadKernel: () => Promise<KernelKeyring>;
   private readonly storedHeader: (() => Promise<Uint8Array | undefined>) | undefined;
+  private readonly binding: string;
   private kernel: Promise<KernelKeyring> | undefined;
   /** The key last used or seen: new saves keep using it while it exists. */
   private keyId: Uint8Array | undefined;
@@ -86,6 +79,7 @@ export class KernelKeyringCodec implements BytesCodec {
     this.scope = options.scope ?? 'persistent';
     this.loadKernel = options.kernel ?? (() => KoffiKernelKeyring.load());
     this.storedHeader = options.storedHeader;
+    this.binding = options.binding ?? '';
   }
 
   async encode(plain: Uint8Array): Promise<Uint8Array> {
@@ -94,58 +88,48 @@ export class KernelKeyringCodec implements BytesCodec {
       const header = parseHeader((await this.storedHeader?.()) ?? new Uint8Array(0));
       if (header?.uid === uid) this.keyId = header.keyId;
     }
-    const { keyId, key } = await this.call((kernel) => this.currentOrNewKey(kernel));
-    const header = new Uint8Array(HEADER_BYTES);
-    header.set(MAGIC, 0);
-    header[MAGIC.length] = VERSION;
-    new DataView(header.buffer).setUint32(MAGIC.length + 1, uid);
-    header.set(keyId, HEADER_BYTES - KEY_ID_BYTES);
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(header);
-    const sealed = Buffer.concat([header, iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-    return new Uint8Array(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    const { keyId, key, userNamespace } = await this.call((kernel) => ({
+      ...this.currentOrNewKey(kernel),
+      userNamespace: kernel.userNamespace(),
+    }));
+    return sealBlob({ key, keyId, uid, userNamespace, binding: this.binding }, plain);
   }
 
   async decode(stored: Uint8Array): Promise<Uint8Array> {
     const header = parseHeader(stored);
-    if (!header || stored.byteLength < HEADER_BYTES + IV_BYTES + TAG_BYTES) {
+    if (!header || !hasRoomForContent(stored, header)) {
       throw this.corrupt('it is not a file this backend wrote (no MPKK header)');
     }
-    const uid = await this.call((kernel) => kernel.uid());
+    const { uid, userNamespace, key } = await this.call((kernel) => {
+      const serial = kernel.search(kernel.keyring(this.scope).id, DESCRIPTION_PREFIX + hex(header.keyId));
+      return {
+        uid: kernel.uid(),
+        userNamespace: kernel.userNamespace(),
+        key: serial === null ? null : kernel.read(serial),
+      };
+    });
     if (header.uid !== uid) {
       throw this.corrupt(`it was written by uid ${header.uid}, and only that user's kernel keyring holds its key`);
     }
-    const key = await this.call((kernel) => {
-      const serial = kernel.search(kernel.keyring(this.scope).id, DESCRIPTION_PREFIX + hex(header.keyId));
-      return serial === null ? null : kernel.read(serial);
-    });
-    if (key === null) {
-      throw this.corrupt(
-        `its key ${hex(header.keyId)} is no longer in the kernel keyring (the machine rebooted, the keyring expired ` +
-          'unused, or the key was removed), so it can never be decrypted; the next save starts a new cache',
-      );
-    }
+    if (key === null) throw this.corrupt(this.whyNoKey(header, userNamespace));
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, stored.subarray(HEADER_BYTES, HEADER_BYTES + IV_BYTES), {
-        authTagLength: TAG_BYTES,
-      });
-      decipher.setAAD(stored.subarray(0, HEADER_BYTES));
-      decipher.setAuthTag(stored.subarray(stored.byteLength - TAG_BYTES));
-      const plain = Buffer.concat([
-        decipher.update(stored.subarray(HEADER_BYTES + IV_BYTES, stored.byteLength - TAG_BYTES)),
-        decipher.final(),
-      ]);
+      const plain = openBlob(stored, header, key, this.binding);
       this.keyId = header.keyId;
-      return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+      return plain;
     } catch (cause) {
-      throw this.corrupt('it does not decrypt with its key: it was changed or damaged', cause);
+      throw this.corrupt(
+        'it does not decrypt with its key: it was changed or damaged, or copied here from another cache path ' +
+          '(each file is bound to the path it was written at); it is kept aside',
+        cause,
+      );
     }
   }
 
   /**
-   * True when `stored` is this user's file and its key is gone from the kernel keyring: nothing
-   * can ever decrypt it, so keeping it aside would only leave litter after each reboot.
+   * True only when `stored` is this user's file, written in this very user namespace, and its key
+   * is gone from the kernel keyring: nothing can ever decrypt it, so keeping it aside would only
+   * leave litter after each reboot. Another user namespace has keyrings of its own (a rootless
+   * container, `unshare -U`): its key may well exist there, so such a file is never "gone" here.
    */
   async keyIsGone(stored: Uint8Array): Promise<boolean> {
     const header = parseHeader(stored);
@@ -153,6 +137,7 @@ export class KernelKeyringCodec implements BytesCodec {
     return this.call(
       (kernel) =>
         header.uid === kernel.uid() &&
+        this.writtenHere(header, kernel.userNamespace()) &&
         kernel.search(kernel.keyring(this.scope).id, DESCRIPTION_PREFIX + hex(header.keyId)) === null,
     );
   }
@@ -168,6 +153,37 @@ export class KernelKeyringCodec implements BytesCodec {
       if (serial !== null) kernel.unlink(keyring, serial);
     });
     if (this.keyId && hex(this.keyId) === hex(header.keyId)) this.keyId = undefined;
+  }
+
+  /** True when the header proves the file was written in user namespace `current` (so its keyrings are ours). */
+  private writtenHere(header: BlobHeader, current: bigint): boolean {
+    return (
+      header.userNamespace !== undefined &&
+      header.userNamespace !== UNKNOWN_NAMESPACE &&
+      header.userNamespace === current
+    );
+  }
+
+  private whyNoKey(header: BlobHeader, current: bigint): string {
+    const key = `its key ${hex(header.keyId)}`;
+    if (this.writtenHere(header, current)) {
+      return (
+        `${key} is no longer in the kernel keyring (the machine rebooted, the keyring expired unused, or the key ` +
+        'was removed), so it can never be decrypted; the next save starts a new cache'
+      );
+    }
+    if (header.userNamespace !== undefined && header.userNamespace !== UNKNOWN_NAMESPACE) {
+      return (
+        `it was written in another user namespace (${header.userNamespace}; this process runs in ${current}: a ` +
+        `rootless container or \`unshare -U\` sharing this folder), whose kernel keyrings this process cannot see: ` +
+        `${key} may still exist there, so the file is kept aside, not deleted. Give each user namespace its own cache path`
+      );
+    }
+    return (
+      `${key} is not in this process's kernel keyring: gone after a reboot or expiry, or held by another user ` +
+      "namespace's keyring (a file of format version 1, or a writer that could not tell its namespace, does not say " +
+      'which), so the file is kept aside, not deleted; the next save starts a new cache'
+    );
   }
 
   private currentOrNewKey(kernel: KernelKeyring): { keyId: Uint8Array; key: Uint8Array } {

@@ -1,8 +1,10 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { FilePersistence } from '@msal-persist/persistence-file';
 import type { KernelKeyring, KeyringScope } from './kernel-keyring.js';
 import { KernelKeyringCodec, type KernelKeyringCodecOptions } from './kernel-keyring-codec.js';
+import { MAX_HEADER_BYTES } from './kernel-keyring-format.js';
 
 /**
  * Options for {@link KernelKeyringPersistence}.
@@ -17,14 +19,18 @@ export interface KernelKeyringPersistenceOptions {
   scope?: KeyringScope;
   /** File mode on POSIX. Default `0o600`; folders created for it get `0o700`. */
   mode?: number;
+  /**
+   * What the file is bound to (authenticated with it, so a file copied from another cache path
+   * does not decrypt). Default: the file's absolute path. Give a fixed name (e.g. the app's) when
+   * one cache is legitimately reached by several paths, such as a container that mounts the folder
+   * elsewhere; every process of that cache must then pass the same value.
+   */
+  binding?: string;
   /** Backend name for messages. Default `kernel-keyring:${path}`. */
   name?: string;
   /** The keyring calls (tests). Default: the real syscalls through koffi. */
   kernel?: () => Promise<KernelKeyring>;
 }
-
-/** Header bytes a new process reads to reuse the stored key (magic, version, uid, key id). */
-const HEADER_BYTES = 25;
 
 /**
  * The first `limit` bytes of `path` (all of it by default), or `undefined` when it is missing,
@@ -55,8 +61,10 @@ async function readStart(path: string, limit = Number.POSITIVE_INFINITY): Promis
  * When the key is gone (reboot, the persistent keyring expired unused, `keyctl unlink`) the file
  * cannot be decrypted: `load` fails with `Corrupt`, so the cache plugin warns and starts empty
  * (users sign in again), and the next save writes a new key. That undecryptable file is deleted,
- * not kept aside. A file of another user, or one changed by anyone, is `Corrupt` too (and kept
- * aside). Where the kernel refuses the keyring calls (a container's seccomp profile) every call
+ * not kept aside — only when it was written in this user namespace: a process in another one (a
+ * rootless container sharing the folder) sees other keyrings, so there the file is kept aside. A
+ * file of another user, one changed by anyone, or one copied from another cache path is `Corrupt`
+ * too (and kept aside). Where the kernel refuses the keyring calls (a container's seccomp profile) every call
  * fails with `NotAvailable`.
  *
  * @example
@@ -81,7 +89,9 @@ export class KernelKeyringPersistence extends FilePersistence {
     const name = options.name ?? `kernel-keyring:${path}`;
     const codecOptions: KernelKeyringCodecOptions = {
       backend: name,
-      storedHeader: () => readStart(path, HEADER_BYTES),
+      // As FilePersistence resolves it (node's resolve): the same string every process computes.
+      binding: options.binding ?? resolve(path),
+      storedHeader: () => readStart(path, MAX_HEADER_BYTES),
       ...(options.scope === undefined ? {} : { scope: options.scope }),
       ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
     };
@@ -98,7 +108,10 @@ export class KernelKeyringPersistence extends FilePersistence {
     if (stored) await this.keyCodec.removeKey(stored).catch(() => undefined);
   }
 
-  /** Keeps unreadable content aside, except a file whose key is gone: nothing can read it, so it is deleted. */
+  /**
+   * Keeps unreadable content aside, except a file whose key is provably gone (written in this user
+   * namespace, no key there): nothing can read it, so it is deleted.
+   */
   override async keepAside(): Promise<string | undefined> {
     const stored = await readStart(this.path);
     if (stored && (await this.keyCodec.keyIsGone(stored).catch(() => false))) {

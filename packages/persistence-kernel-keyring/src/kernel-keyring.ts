@@ -42,6 +42,11 @@ export interface KernelKeyring {
   unlink(keyring: number, serial: number): void;
   /** The uid keys are checked against (`getuid()`). */
   uid(): number;
+  /**
+   * Which user namespace's keyrings this process sees: the inode of `/proc/self/ns/user`, `0n`
+   * when it cannot tell. Each user namespace has keyrings of its own (a rootless container).
+   */
+  userNamespace(): bigint;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { PersistenceError } from '@msal-persist/core';
 import { loadNative } from '@msal-persist/persistence-file';
 import { type KernelKeyring, KeyctlError, type KeyringScope } from './kernel-keyring.js';
@@ -155,6 +156,16 @@ export class KoffiKernelKeyring implements KernelKeyring {
 
   uid(): number {
     return process.getuid?.() ?? -1;
+  }
+
+  userNamespace(): bigint {
+    // The namespace file's inode names the namespace (namespaces(7)); the initial one's is a
+    // constant, so a reboot does not make a host's own files look foreign.
+    try {
+      return statSync('/proc/self/ns/user', { bigint: true }).ino;
+    } catch {
+      return 0n;
+    }
   }
 
   private keyctl(operation: number, ...args: Array<number | string | Uint8Array>): number {

@@ -19,9 +19,14 @@ export function tempSpacePerTest(): { dir: string; path: string } {
   return space;
 }
 
+/** Where the key id sits in a file of each format version (v2 adds the 8-byte user namespace before it). */
+export const KEY_ID_AT: Record<number, number> = { 1: 9, 2: 17 };
+
 /** The description of the key the file at `path` was written with. */
 export function keyDescriptionOf(path: string): string {
-  return `msal-persist:aes-256-gcm:${readFileSync(path).subarray(9, 25).toString('hex')}`;
+  const bytes = readFileSync(path);
+  const at = KEY_ID_AT[bytes[4] ?? 0] ?? 9;
+  return `msal-persist:aes-256-gcm:${bytes.subarray(at, at + 16).toString('hex')}`;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isPersistenceError } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
-import { KernelKeyringPersistence } from '../src/index.js';
+import { KernelKeyringPersistence, KoffiKernelKeyring } from '../src/index.js';
 import { findKey, keyDescriptionOf, tempSpacePerTest, unlinkKey, unlinkKeyOf } from './kernel-keyring-cli.js';
 
 const linux = process.platform === 'linux';
@@ -23,7 +24,7 @@ describe.runIf(linux)('KernelKeyringPersistence on the real kernel keyring', () 
     const cache = '{"RefreshToken":{"rt":{"secret":"refresh-token-value-0123456789"}}}';
     await persistence.save(text(cache));
     const onDisk = readFileSync(space.path);
-    expect(onDisk.subarray(0, 5)).toEqual(Buffer.from([0x4d, 0x50, 0x4b, 0x4b, 1]));
+    expect(onDisk.subarray(0, 5)).toEqual(Buffer.from([0x4d, 0x50, 0x4b, 0x4b, 2]));
     expect(onDisk.includes(Buffer.from('refresh-token-value'))).toBe(false);
     expect(statSync(space.path).mode & 0o777).toBe(0o600);
     expect(await findKey(keyDescriptionOf(space.path))).not.toBeNull();
@@ -84,7 +85,7 @@ describe.runIf(linux)('KernelKeyringPersistence on the real kernel keyring', () 
     ],
     [
       'another key id',
-      (bytes: Buffer) => bytes.writeUInt8(bytes.readUInt8(12) ^ 1, 12),
+      (bytes: Buffer) => bytes.writeUInt8(bytes.readUInt8(20) ^ 1, 20),
       'no longer in the kernel keyring',
     ],
     ['another uid in the header', (bytes: Buffer) => bytes.writeUInt32BE(4242, 5), 'written by uid 4242'],
@@ -112,6 +113,59 @@ describe.runIf(linux)('KernelKeyringPersistence on the real kernel keyring', () 
       await unlinkKey(description);
     },
   );
+
+  it("app A's file copied over app B's: Corrupt in B (bound to its path), kept aside, not deleted; B's next save works", async () => {
+    const pathA = `${space.path}.app-a`;
+    const a = new KernelKeyringPersistence(pathA);
+    await a.save(text('{"Account":{"a":{"home_account_id":"app-a"}}}'));
+    copyFileSync(pathA, space.path);
+    const b = new KernelKeyringPersistence(space.path);
+    const error = await b.load().catch((e: unknown) => e);
+    expect(isPersistenceError(error, 'Corrupt')).toBe(true);
+    expect((error as Error).message).toContain('copied here from another cache path');
+    expect(await b.keepAside()).toMatch(/\.corrupt-/);
+    await b.save(text('{"b":1}'));
+    expect(decode(await new KernelKeyringPersistence(space.path).load())).toBe('{"b":1}');
+    // A's own file still reads where it was written.
+    expect(decode(await new KernelKeyringPersistence(pathA).load())).toContain('app-a');
+    await a.delete();
+    await b.delete();
+  });
+
+  it('the `binding` option lets two paths of one cache (a container mounting the folder elsewhere) read each other', async () => {
+    await new KernelKeyringPersistence(space.path, { binding: 'my-app' }).save(text('{"v":1}'));
+    copyFileSync(space.path, `${space.path}.mounted`);
+    const mounted = new KernelKeyringPersistence(`${space.path}.mounted`, { binding: 'my-app' });
+    expect(decode(await mounted.load())).toBe('{"v":1}');
+    await mounted.delete();
+    await new KernelKeyringPersistence(space.path).delete();
+  });
+
+  it('a version 1 file (written before paths were bound) still loads, and its next save rewrites it as version 2 under the same key', async () => {
+    const kernel = await KoffiKernelKeyring.load();
+    const keyId = randomBytes(16);
+    const key = randomBytes(32);
+    kernel.add(kernel.keyring('persistent').id, `msal-persist:aes-256-gcm:${keyId.toString('hex')}`, key);
+    const header = Buffer.alloc(25);
+    header.write('MPKK', 'latin1');
+    header[4] = 1;
+    header.writeUInt32BE(process.getuid?.() ?? 0, 5);
+    keyId.copy(header, 9);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+    cipher.setAAD(header);
+    const sealed = [header, iv, cipher.update('{"v":"one"}'), cipher.final(), cipher.getAuthTag()];
+    writeFileSync(space.path, Buffer.concat(sealed), { mode: 0o600 });
+    const description = keyDescriptionOf(space.path);
+
+    const persistence = new KernelKeyringPersistence(space.path);
+    expect(decode(await persistence.load())).toBe('{"v":"one"}');
+    await persistence.save(text('{"v":"two"}'));
+    expect(readFileSync(space.path)[4]).toBe(2);
+    expect(keyDescriptionOf(space.path)).toBe(description);
+    expect(decode(await new KernelKeyringPersistence(space.path).load())).toBe('{"v":"two"}');
+    await persistence.delete();
+  });
 
   it('refuses an unknown scope with a TypeError', () => {
     expect(() => new KernelKeyringPersistence(space.path, { scope: 'session' as 'user' })).toThrow(TypeError);

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type AccountInfo, PublicClientApplication } from '@azure/msal-node';
@@ -9,7 +9,7 @@ import { FileLock } from '@msal-persist/persistence-file';
 import { refuseKeyring } from '@msal-persist/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KernelKeyringPersistence } from '../src/index.js';
-import { packageDir, tempSpacePerTest, unlinkKeyOf } from './kernel-keyring-cli.js';
+import { findKey, keyDescriptionOf, packageDir, tempSpacePerTest, unlinkKeyOf } from './kernel-keyring-cli.js';
 
 const run = promisify(execFile);
 const client = join(import.meta.dirname, 'fixtures', 'client.ts');
@@ -22,6 +22,17 @@ if (process.platform === 'linux' && !root) {
 // Registered after the folder's own cleanup, so it runs first: remove the file and its key.
 afterEach(() => new KernelKeyringPersistence(space.path).delete());
 
+/** Why `unshare -U -r` (a new user namespace, as a rootless container has) cannot run here, or `undefined`. */
+function userNamespaceUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'user namespaces are Linux-only';
+  const probe = spawnSync('unshare', ['-U', '-r', 'true'], { encoding: 'utf8' });
+  if (probe.error) return `unshare is not installed (${probe.error.message})`;
+  if (probe.status !== 0) return `unshare -U -r is not permitted here: ${probe.stderr.trim()}`;
+  return undefined;
+}
+const noUserNamespace = userNamespaceUnavailable();
+if (noUserNamespace) console.warn(`SKIPPED (${noUserNamespace}): a process in another user namespace deletes nothing`);
+
 interface ClientOutput {
   uid?: number;
   accessToken?: string;
@@ -30,12 +41,15 @@ interface ClientOutput {
   network?: number;
   warnings?: string[];
   loaded?: string;
+  loadError?: { code: string; message: string };
+  keptAside?: string | null;
   error?: { code: string; message: string } | string;
 }
 
 /** Runs fixtures/client.ts in a real process; `prefix` runs it through another command (setpriv, seccomp). */
-async function child(path: string, command: string, prefix: string[] = []): Promise<ClientOutput> {
+async function child(path: string, command: string, prefix: string[] = [], binding?: string): Promise<ClientOutput> {
   const node = [process.execPath, '--import', 'tsx', '--conditions=dev-source', client, path, command];
+  if (binding !== undefined) node.push(binding);
   const [file = '', ...args] = [...prefix, ...node];
   const { stdout } = await run(file, args, { cwd: packageDir, timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ClientOutput;
@@ -100,17 +114,34 @@ describe.runIf(process.platform === 'linux')('real msal-node over the kernel key
       expect(ours.accounts).toEqual(['ada@contoso.test']);
       expect(ours.warnings?.join('\n')).toContain('written by uid 65534');
       expect(readdirSync(shared).filter((name) => name.includes('.corrupt-'))).toHaveLength(1);
-      // The kept copy is theirs, still readable by them.
+      // The kept copy is theirs, still readable by them (bound to the path it was written at).
       const kept = readdirSync(shared).find((name) => name.includes('.corrupt-')) ?? '';
-      const theirs = await child(join(shared, kept), 'load', [
-        'setpriv',
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-      ]);
+      const nobodyPrefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+      const theirs = await child(join(shared, kept), 'load', nobodyPrefix, path);
       expect(theirs.loaded).toContain('ada@contoso.test');
       await child(join(shared, kept), 'delete', ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']);
       await new KernelKeyringPersistence(path).delete();
+    },
+    120_000,
+  );
+
+  it.runIf(noUserNamespace === undefined)(
+    'a process of the same uid in another user namespace (unshare -U -r, a rootless container) finds no key: Corrupt saying so, the file kept aside, never deleted, the key untouched',
+    async () => {
+      const persistence = new KernelKeyringPersistence(space.path);
+      await persistence.save(new TextEncoder().encode('{"Account":{"a":{"home_account_id":"host"}}}'));
+      const written = readFileSync(space.path);
+      const description = keyDescriptionOf(space.path);
+
+      const inside = await child(space.path, 'keep-aside', ['unshare', '-U', '-r']);
+      expect(inside.loadError).toMatchObject({
+        code: 'Corrupt',
+        message: expect.stringContaining('another user namespace'),
+      });
+      expect(inside.keptAside).toMatch(/\.corrupt-/);
+      // The host's key is still there, so its bytes are too (aside, byte for byte): nothing was lost.
+      expect(await findKey(description)).not.toBeNull();
+      expect(readFileSync(inside.keptAside ?? '')).toEqual(written);
     },
     120_000,
   );
