@@ -10,6 +10,8 @@ export type {
   PreloadedCache,
 } from './cache-plugin.js';
 export { PersistenceCachePlugin } from './cache-plugin.js';
+export type { CacheRetentionOptions } from './cache-retention.js';
+export { cacheRetention, DEFAULT_REFRESH_TOKEN_IDLE_MS } from './cache-retention.js';
 export type { BytesCodec } from './codec.js';
 export { delay } from './delay.js';
 export type { PersistenceErrorOptions } from './errors.js';
@@ -18,9 +20,12 @@ export type { Lock, LockAcquireOptions, LockHandle } from './lock.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { consoleLogger, loggerFromOptions, resolveLogger } from './logger.js';
 export { MemoryLock } from './memory-lock.js';
+export type { MemoryPartitionedStoreOptions } from './memory-partitioned-store.js';
+export { MemoryPartitionedStore } from './memory-partitioned-store.js';
 export { MemoryPersistence } from './memory-persistence.js';
 export type { CacheContext, CachePlugin, SerializableTokenCache } from './msal-types.js';
 export type { NumberOptionLimits } from './options.js';
 export { checkNumberOption } from './options.js';
 export type { CachePartition, PartitionedStore } from './partitioned-store.js';
+export { checkPartitionKey } from './partitioned-store.js';
 export type { Persistence } from './persistence.js';

@@ -44,8 +44,34 @@ export interface PartitionedStore {
   readonly name: string;
   /** True when every partition's bytes are encrypted at rest by something other than file permissions. */
   readonly isEncrypted: boolean;
-  /** The persistence + lock pair of one partition. Throws `TypeError` for an empty key. */
+  /**
+   * The persistence + lock pair of one partition. Throws `TypeError` for an empty key. Calling it
+   * twice with one key gives pairs over the same bytes whose locks exclude each other.
+   */
   partition(key: string): CachePartition;
   /** Releases what the store shares between partitions (connections, subscriptions, timers). Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Throws the `TypeError` every {@link PartitionedStore} throws for a key that is not a non-empty
+ * string. The message never shows the key (it may identify a user).
+ *
+ * @example
+ * ```ts
+ * partition(key: string): CachePartition {
+ *   checkPartitionKey(key, this.name);
+ *   // ...
+ * }
+ * ```
+ */
+export function checkPartitionKey(key: unknown, storeName: string): asserts key is string {
+  if (typeof key !== 'string') {
+    throw new TypeError(`[${storeName}] A partition key must be a string, got ${typeof key}.`);
+  }
+  if (key.length === 0) {
+    throw new TypeError(
+      `[${storeName}] A partition key must not be empty: derive one per user, caller or app + tenant.`,
+    );
+  }
 }
