@@ -36,7 +36,8 @@ export function formatLockContent(pid: number, program: string, holder: string, 
 
 /** Parses the content of a lock file written by any MSAL extension. */
 export function parseLockContent(content: string): Omit<LockOwner, 'ino' | 'mtimeMs'> {
-  const [firstLine = '', ...rest] = content.split('\n');
+  // .NET ends its line with Environment.NewLine, "\r\n" on Windows.
+  const [firstLine = '', ...rest] = content.split(/\r?\n/);
   let holder: string | undefined;
   let namespace: string | undefined;
   for (const line of rest) {
@@ -46,7 +47,8 @@ export function parseLockContent(content: string): Omit<LockOwner, 'ino' | 'mtim
       else if (field.startsWith('ns=')) namespace = field.slice('ns='.length) || undefined;
     }
   }
-  const match = /^\s*(\d+)\s*(.*)$/.exec(firstLine);
+  // [^] and not `.`: a program name may hold a Unicode line separator, which `.` does not match.
+  const match = /^\s*(\d+)\s*([^]*)$/.exec(firstLine);
   const parsed = match?.[1] === undefined ? Number.NaN : Number.parseInt(match[1], 10);
   const pid = Number.isSafeInteger(parsed) && parsed > 0 ? parsed : undefined;
   const kind = content.length === 0 ? 'empty' : pid === undefined ? 'garbage' : 'owner';
