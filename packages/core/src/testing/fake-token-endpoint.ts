@@ -1,7 +1,9 @@
 // A fake Entra ID token endpoint for msal-node, plugged in as `system.networkClient`. It answers
-// device code, refresh token and client credentials grants offline, with unsigned id_tokens and
-// client_info, counts calls, and throws on any URL it does not serve, so a test can never reach a
-// real identity provider. Runtime-free: works in any process that runs msal-node.
+// device code, refresh token, client credentials, authorization code and on-behalf-of grants
+// offline, counts calls, and throws on any URL it does not serve, so a test can never reach a real
+// identity provider. Every token it issues is JWT-shaped (header.claims.) but UNSIGNED (`alg:
+// none`, empty signature): claims can be read, nothing can be verified. Runtime-free: works in any
+// process that runs msal-node.
 
 /** A signed-in user of the fake tenant. */
 export interface FakeUser {
@@ -30,8 +32,38 @@ export interface FakeTokenEndpointCalls {
   total: number;
   /** Device code requests (`/devicecode`). */
   deviceCode: number;
-  /** Token requests by grant type. */
-  token: Record<'device_code' | 'refresh_token' | 'client_credentials' | 'other', number>;
+  /** Token requests by grant type (`on_behalf_of`: the jwt-bearer grant with `requested_token_use=on_behalf_of`). */
+  token: Record<
+    'device_code' | 'refresh_token' | 'client_credentials' | 'authorization_code' | 'on_behalf_of' | 'other',
+    number
+  >;
+  /** Metadata reads: OpenID configuration and instance discovery (`GET`). */
+  metadata: number;
+}
+
+/** The claims of a token issued by {@link FakeTokenEndpoint}, as {@link fakeTokenClaims} reads them. */
+export interface FakeTokenClaims {
+  /** Audience: the client id (id tokens) or the resource the access token is for. */
+  aud: string;
+  iss: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  tid: string;
+  /** Unique per token. */
+  uti: string;
+  /** The user's object id; absent in app tokens (client credentials). */
+  oid?: string;
+  sub?: string;
+  name?: string;
+  preferred_username?: string;
+  /** Delegated scopes, space separated (user tokens). */
+  scp?: string;
+  /** The client the token was issued to. */
+  azp?: string;
+  /** `app` for client credentials tokens, `user` otherwise. */
+  idtyp?: 'app' | 'user';
+  ver: '2.0';
 }
 
 /** Structurally msal's `NetworkResponse`. */
@@ -74,6 +106,45 @@ function base64Url(text: string): string {
 function fromBase64Url(value: string): string {
   const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'));
   return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+}
+
+const UNSIGNED_JWT_HEADER = base64Url(JSON.stringify({ alg: 'none', typ: 'JWT' }));
+const OBO_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * The claims of a JWT-shaped token {@link FakeTokenEndpoint} issued (access, id or incoming token).
+ * It only decodes: fake tokens are unsigned, so this proves nothing about who made them. Throws a
+ * `TypeError` for anything that is not header.claims.signature with JSON claims.
+ *
+ * @example
+ * ```ts
+ * const token = idp.issueAccessToken(FakeTokenEndpoint.userNamed('ada'), { audience: 'api://my-api' });
+ * fakeTokenClaims(token).name; // 'ada'
+ * ```
+ */
+export function fakeTokenClaims(token: string): FakeTokenClaims {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) throw new TypeError('fakeTokenClaims: not a JWT-shaped token');
+  try {
+    return JSON.parse(fromBase64Url(parts[1])) as FakeTokenClaims;
+  } catch (error) {
+    throw new TypeError('fakeTokenClaims: the claims part is not base64url JSON', { cause: error });
+  }
+}
+
+/** An unsigned JWT: `alg: none` and an empty signature, as Entra never issues; readable, not verifiable. */
+function unsignedJwt(claims: FakeTokenClaims | Record<string, unknown>): string {
+  return `${UNSIGNED_JWT_HEADER}.${base64Url(JSON.stringify(claims))}.`;
+}
+
+/** 32-bit FNV-1a, for stable fake ids from names (no crypto in a runtime-free module). */
+function fnv1a(text: string, seed: number): string {
+  let hash = seed >>> 0;
+  for (const byte of encoder.encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 let sequence = 0;
@@ -157,13 +228,74 @@ export class FakeTokenEndpoint {
     };
   }
 
+  /**
+   * A user of the fake tenant with a stable object id derived from `name`: the same name gives the
+   * same user in every process (examples and load tests name users, they do not register them).
+   *
+   * @example
+   * ```ts
+   * FakeTokenEndpoint.userNamed('ada'); // { oid: '…', name: 'ada', username: 'ada@contoso.test' }
+   * ```
+   */
+  static userNamed(name: string): FakeUser {
+    if (!name) throw new TypeError('FakeTokenEndpoint.userNamed: name must not be empty');
+    const hex = `${fnv1a(name, 0x811c9dc5)}${fnv1a(name, 0x12345678)}${fnv1a(name, 0x9e3779b9)}${fnv1a(name, 0x7f4a7c15)}`;
+    const oid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return { oid, name, username: `${name.replace(/[^A-Za-z0-9._-]/g, '_')}@contoso.test` };
+  }
+
+  /**
+   * An access token this tenant issued to `user` for `audience`, as a client app of yours would
+   * send it to your API: the incoming assertion of an on-behalf-of call. JWT-shaped, unsigned.
+   *
+   * @example
+   * ```ts
+   * const incoming = idp.issueAccessToken(idp.user, { audience: 'api://my-api', scopes: ['access_as_user'] });
+   * await cca.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: ['User.Read'] });
+   * ```
+   */
+  issueAccessToken(user: FakeUser, options: { audience: string; scopes?: string[]; clientId?: string }): string {
+    return this.userAccessToken(
+      user,
+      options.audience,
+      options.scopes ?? ['access_as_user'],
+      options.clientId ?? 'client-app',
+    );
+  }
+
+  /**
+   * An authorization code for `user`, as the authorize endpoint would redirect with after sign-in;
+   * redeem it with msal's `acquireTokenByCode`. Offline apps show their own "sign in as" page.
+   *
+   * @example
+   * ```ts
+   * const code = idp.authorizationCode(FakeTokenEndpoint.userNamed('ada'));
+   * await cca.acquireTokenByCode({ code, scopes: ['User.Read'], redirectUri });
+   * ```
+   */
+  authorizationCode(user: FakeUser): string {
+    return `ac.${base64Url(JSON.stringify(user))}.${unique()}`;
+  }
+
   /** Sets every counter back to zero. */
   resetCalls(): void {
     Object.assign(this.calls, FakeTokenEndpoint.zero());
   }
 
   private static zero(): FakeTokenEndpointCalls {
-    return { total: 0, deviceCode: 0, token: { device_code: 0, refresh_token: 0, client_credentials: 0, other: 0 } };
+    return {
+      total: 0,
+      deviceCode: 0,
+      token: {
+        device_code: 0,
+        refresh_token: 0,
+        client_credentials: 0,
+        authorization_code: 0,
+        on_behalf_of: 0,
+        other: 0,
+      },
+      metadata: 0,
+    };
   }
 
   private async handle<T>(method: string, url: string, body: string): Promise<FakeNetworkResponse<T>> {
@@ -177,6 +309,14 @@ export class FakeTokenEndpoint {
     const params = new URLSearchParams(body);
     if (method === 'POST' && pathname.endsWith('/oauth2/v2.0/devicecode')) return this.deviceCode(params);
     if (method === 'POST' && pathname.endsWith('/oauth2/v2.0/token')) return this.token(params);
+    if (method === 'GET' && pathname === `/${this.tenantId}/v2.0/.well-known/openid-configuration`) {
+      this.calls.metadata++;
+      return this.json(JSON.parse(this.authConfig('any').authorityMetadata));
+    }
+    if (method === 'GET' && pathname === '/common/discovery/instance') {
+      this.calls.metadata++;
+      return this.json(JSON.parse(this.authConfig('any').cloudDiscoveryMetadata));
+    }
     throw new Error(`FakeTokenEndpoint: no route for ${method} ${url}`);
   }
 
@@ -204,7 +344,7 @@ export class FakeTokenEndpoint {
         token_type: 'Bearer',
         expires_in: this.accessTokenLifetimeSec,
         ext_expires_in: this.accessTokenLifetimeSec,
-        access_token: this.accessToken('cc', clientId),
+        access_token: this.appAccessToken(clientId, scopes),
         ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
       });
     }
@@ -216,36 +356,41 @@ export class FakeTokenEndpoint {
     } else if (grant === 'refresh_token') {
       this.calls.token.refresh_token++;
       user = this.userFromToken(params.get('refresh_token'), 'rt');
+    } else if (grant === 'authorization_code') {
+      this.calls.token.authorization_code++;
+      user = this.userFromToken(params.get('code'), 'ac');
+    } else if (grant === OBO_GRANT && params.get('requested_token_use') === 'on_behalf_of') {
+      this.calls.token.on_behalf_of++;
+      const incoming = this.userFromAssertion(params.get('assertion'));
+      if (!incoming) {
+        return this.json({ error: 'invalid_grant', error_description: 'assertion is not a token of this tenant' }, 400);
+      }
+      user = incoming;
     } else {
       this.calls.token.other++;
       return this.json({ error: 'unsupported_grant_type', error_description: grant }, 400);
     }
     const now = Math.floor(Date.now() / 1000);
-    const idToken = [
-      base64Url(JSON.stringify({ alg: 'none', typ: 'JWT' })),
-      base64Url(
-        JSON.stringify({
-          aud: clientId,
-          iss: `${this.authority}/v2.0`,
-          iat: now,
-          nbf: now,
-          exp: now + 3600,
-          oid: user.oid,
-          sub: user.oid,
-          tid: this.tenantId,
-          name: user.name,
-          preferred_username: user.username,
-          ver: '2.0',
-        }),
-      ),
-      '',
-    ].join('.');
+    const idToken = unsignedJwt({
+      aud: clientId,
+      iss: `${this.authority}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      oid: user.oid,
+      sub: user.oid,
+      tid: this.tenantId,
+      name: user.name,
+      preferred_username: user.username,
+      ver: '2.0',
+    });
+    const granted = scopes.length > 0 ? scopes : ['User.Read'];
     return this.json({
       token_type: 'Bearer',
-      scope: (scopes.length > 0 ? scopes : ['User.Read']).join(' '),
+      scope: granted.join(' '),
       expires_in: this.accessTokenLifetimeSec,
       ext_expires_in: this.accessTokenLifetimeSec,
-      access_token: this.accessToken('user', clientId),
+      access_token: this.userAccessToken(user, resourceOf(granted), granted, clientId),
       refresh_token: `rt.${base64Url(JSON.stringify(user))}.${unique()}`,
       id_token: idToken,
       client_info: base64Url(JSON.stringify({ uid: user.oid, utid: this.tenantId })),
@@ -258,8 +403,51 @@ export class FakeTokenEndpoint {
     return JSON.parse(fromBase64Url(payload)) as FakeUser;
   }
 
-  private accessToken(kind: string, clientId: string): string {
-    const token = `at.${kind}.${clientId}.${unique()}`;
+  /** The user an incoming token names, when this tenant issued it (a JWT whose `tid` is ours and that has an `oid`). */
+  private userFromAssertion(assertion: string | null): FakeUser | undefined {
+    let claims: FakeTokenClaims;
+    try {
+      claims = fakeTokenClaims(assertion ?? '');
+    } catch {
+      return undefined;
+    }
+    if (claims.tid !== this.tenantId || !claims.oid) return undefined;
+    return { oid: claims.oid, name: claims.name ?? '', username: claims.preferred_username ?? '' };
+  }
+
+  private userAccessToken(user: FakeUser, audience: string, scopes: string[], clientId: string): string {
+    return this.record({
+      ...this.standardClaims(audience),
+      oid: user.oid,
+      sub: user.oid,
+      name: user.name,
+      preferred_username: user.username,
+      scp: scopes.map((scope) => scope.slice(scope.lastIndexOf('/') + 1)).join(' '),
+      azp: clientId,
+      idtyp: 'user',
+    });
+  }
+
+  private appAccessToken(clientId: string, scopes: string[]): string {
+    return this.record({ ...this.standardClaims(resourceOf(scopes)), azp: clientId, idtyp: 'app' });
+  }
+
+  private standardClaims(audience: string): Omit<FakeTokenClaims, 'oid'> {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      aud: audience,
+      iss: `${this.authority}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + this.accessTokenLifetimeSec,
+      tid: this.tenantId,
+      uti: unique(),
+      ver: '2.0',
+    };
+  }
+
+  private record(claims: FakeTokenClaims): string {
+    const token = unsignedJwt(claims);
     this.issued.push(token);
     return token;
   }
@@ -267,4 +455,11 @@ export class FakeTokenEndpoint {
   private json<T>(body: unknown, status = 200): FakeNetworkResponse<T> {
     return { headers: { 'content-type': 'application/json' }, body: body as T, status };
   }
+}
+
+/** The resource a scope list asks for: `https://graph.microsoft.com/.default` → `https://graph.microsoft.com`; bare scopes are Graph's. */
+function resourceOf(scopes: string[]): string {
+  const first = scopes[0] ?? '';
+  const slash = first.lastIndexOf('/');
+  return slash > 0 ? first.slice(0, slash) : 'https://graph.microsoft.com';
 }
