@@ -1,4 +1,6 @@
+import { lstatSync, type Stats } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { PersistenceError } from '@msal-persist/core';
 import { METHOD_RETURN, messageLength, methodCall, parseMessage, type WireMessage } from './dbus-wire.js';
 import type { SecretItem } from './libsecret-native.js';
 import { sessionBusSocket } from './session-bus.js';
@@ -10,6 +12,37 @@ const SECRETS = 'org.freedesktop.secrets';
 const SERVICE_PATH = '/org/freedesktop/secrets';
 const SERVICE = 'org.freedesktop.Secret.Service';
 const GDBUS_TIMEOUT_MS = 25_000;
+
+/**
+ * Whether the socket at `path` may be trusted with our secrets: a socket file owned by this uid
+ * or by root. Why the file's owner, not the peer's credentials: `SO_PEERCRED` is out of reach of
+ * Node's `net` without native code, and loading none is this module's reason to exist (koffi costs
+ * about 19 ms); asking the bus (`GetConnectionUnixUser`) proves nothing when the bus itself is the
+ * impostor. Only the owner of a socket file, or root, can have created it, and in a sticky folder
+ * (/tmp) nobody else can replace it; we check before connecting and again after (same inode), so a
+ * file swapped while we connect is caught too. A stale `DBUS_SESSION_BUS_ADDRESS` whose path another
+ * user took over fails typed (AccessDenied), never hands libsecret the case: GLib would connect to
+ * that same socket and believe it.
+ */
+function trustedSocket(path: string): Stats | undefined {
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return undefined; // nothing there: the connection fails and libsecret reports it
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
+    throw new PersistenceError(
+      'AccessDenied',
+      `The session bus socket ${path} is owned by uid ${stats.uid}, not by this user (uid ${uid}) or root: the address ` +
+        'in DBUS_SESSION_BUS_ADDRESS is stale or was taken over by another user, so no secret is read from it. Log in ' +
+        'again or restart the session bus, or unset DBUS_SESSION_BUS_ADDRESS.',
+      { backend: 'libsecret' },
+    );
+  }
+  return stats;
+}
 
 /** One session-bus connection: authenticates, then matches replies to calls by serial. */
 class BusConnection {
@@ -118,7 +151,10 @@ export async function lookupOverBus(
 ): Promise<Uint8Array | null | typeof ASK_LIBSECRET> {
   signal?.throwIfAborted();
   const path = sessionBusSocket(env);
-  if (!path) return ASK_LIBSECRET;
+  // An abstract socket has no file, so no owner to check (see trustedSocket): libsecret connects
+  // to it as it always did, and we add no read path of our own.
+  if (!path || path.startsWith('\0')) return ASK_LIBSECRET;
+  const before = trustedSocket(path);
   const socket = connect({ path });
   const bus = new BusConnection(socket);
   const abort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -131,6 +167,8 @@ export async function lookupOverBus(
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
+    const after = trustedSocket(path);
+    if (!before || !after || before.ino !== after.ino || before.dev !== after.dev) return ASK_LIBSECRET;
     await bus.authenticate();
     const service = { destination: SECRETS, path: SERVICE_PATH, iface: SERVICE };
     // Pipelined: the bus answers in order, and nothing below depends on Hello's answer.
@@ -160,8 +198,9 @@ export async function lookupOverBus(
     );
     const value = entry?.[1][2];
     return value instanceof Uint8Array ? value : ASK_LIBSECRET;
-  } catch {
+  } catch (error) {
     signal?.throwIfAborted();
+    if (error instanceof PersistenceError) throw error;
     // Unreachable bus, refused authentication, a protocol surprise: libsecret decides and reports.
     return ASK_LIBSECRET;
   } finally {

@@ -1,5 +1,27 @@
 // The part of the D-Bus wire format (little-endian) that a Secret Service lookup needs: method
-// calls out; method returns, errors and signals in. Types y b u i s o g v a ( ) { } only.
+// calls out; method returns, errors and signals in. Every basic and container type but `h`'s
+// file descriptors (read as their index) and the 64-bit integers' full range (read as numbers).
+//
+// The reader takes bytes from whoever is on the socket, so it must end on every input: each
+// signature is checked before use (a variant's is exactly one complete type), every element read
+// advances or throws, nesting is bounded, lengths are checked against the bytes before anything is
+// allocated, and errors are DBusWireError with a fixed message that never repeats input bytes.
+
+/**
+ * A malformed or unsupported D-Bus message. Its message says what is wrong in words of its own,
+ * never with the message's bytes (they come from whoever is on the socket).
+ *
+ * @example
+ * ```ts
+ * try { parseMessage(bytes); } catch (error) { if (error instanceof DBusWireError) hangUp(); }
+ * ```
+ */
+export class DBusWireError extends Error {
+  override readonly name = 'DBusWireError';
+  constructor(problem: string) {
+    super(`malformed D-Bus message: ${problem}`);
+  }
+}
 
 /** A value read from or written to the wire: a variant is `[signature, value]`, a dict an array of `[key, value]`. */
 export type WireValue = string | number | boolean | Uint8Array | WireValue[];
@@ -20,10 +42,33 @@ export interface WireMessage {
   body: WireValue[];
 }
 
-const ALIGN: Record<string, number> = { y: 1, b: 4, u: 4, i: 4, s: 4, o: 4, g: 1, v: 1, a: 4, '(': 8, '{': 8 };
+const ALIGN: Record<string, number> = {
+  y: 1,
+  b: 4,
+  n: 2,
+  q: 2,
+  i: 4,
+  u: 4,
+  x: 8,
+  t: 8,
+  d: 8,
+  h: 4,
+  s: 4,
+  o: 4,
+  g: 1,
+  v: 1,
+  a: 4,
+  '(': 8,
+  '{': 8,
+};
+/** The protocol's limit on nesting: 32 arrays plus 32 structs, variants counted with them. */
+const MAX_DEPTH = 64;
+/** Types a dict entry's key may have. */
+const BASIC = new Set('ybnqiuxtdhsog');
 
-/** Splits a signature into its complete types: `a{ss}o` → [`a{ss}`, `o`]. */
+/** Splits a signature into its complete types: `a{ss}o` → [`a{ss}`, `o`]; throws DBusWireError on a malformed one. */
 export function splitSignature(signature: string): string[] {
+  if (signature.length > 255) throw new DBusWireError('a signature longer than 255 characters');
   const types: string[] = [];
   let index = 0;
   while (index < signature.length) {
@@ -34,9 +79,15 @@ export function splitSignature(signature: string): string[] {
   return types;
 }
 
+/** Throws DBusWireError unless `signature` is exactly one complete type (what a variant holds). */
+export function checkSingleType(signature: string): void {
+  if (signature.length === 0 || completeTypeEnd(signature, 0) !== signature.length) {
+    throw new DBusWireError('a variant whose signature is not exactly one complete type');
+  }
+}
+
 function completeTypeEnd(signature: string, start: number, depth = 0): number {
-  // The spec's limit is 32 nested arrays plus 32 nested structs.
-  if (depth > 64) throw new Error('D-Bus signature nested too deeply');
+  if (depth > MAX_DEPTH) throw new DBusWireError('a signature nested too deeply');
   const head = signature[start];
   if (head === 'a') return completeTypeEnd(signature, start + 1, depth + 1);
   if (head === '(' || head === '{') {
@@ -44,15 +95,22 @@ function completeTypeEnd(signature: string, start: number, depth = 0): number {
     let index = start + 1;
     let fields = 0;
     while (signature[index] !== close) {
-      if (index >= signature.length) throw new Error('unterminated signature');
+      if (index >= signature.length) throw new DBusWireError('an unterminated struct in a signature');
+      // A dict entry's key is a basic type.
+      if (head === '{' && fields === 0 && !BASIC.has(signature[index] ?? '')) {
+        throw new DBusWireError('a dict entry whose key is not a basic type');
+      }
       index = completeTypeEnd(signature, index, depth + 1);
       fields++;
     }
-    // An empty struct is not a type; a dict entry is exactly a key and a value.
-    if (fields === 0 || (head === '{' && fields !== 2)) throw new Error('malformed D-Bus signature');
+    // An empty struct is not a type; a dict entry is exactly a key and a value, inside an array.
+    if (fields === 0 || (head === '{' && (fields !== 2 || signature[start - 1] !== 'a'))) {
+      throw new DBusWireError('an empty struct or a malformed dict entry in a signature');
+    }
     return index + 1;
   }
-  if (head === undefined || !(head in ALIGN)) throw new Error(`unsupported D-Bus type ${head ?? '(end)'}`);
+  if (head === undefined) throw new DBusWireError('an incomplete type in a signature');
+  if (!(head in ALIGN) || head === ')' || head === '}') throw new DBusWireError('an unknown type code in a signature');
   return start + 1;
 }
 
@@ -93,8 +151,29 @@ class Writer {
         this.uint32(Number(value));
         return;
       case 'i':
+      case 'h':
         this.uint32(Number(value) >>> 0);
         return;
+      case 'n':
+      case 'q': {
+        this.pad(2);
+        const bytes = Buffer.alloc(2);
+        if (head === 'n') bytes.writeInt16LE(Number(value));
+        else bytes.writeUInt16LE(Number(value));
+        this.push(bytes);
+        return;
+      }
+      case 'x':
+      case 't':
+      case 'd': {
+        this.pad(8);
+        const bytes = Buffer.alloc(8);
+        if (head === 'd') bytes.writeDoubleLE(Number(value));
+        else if (head === 'x') bytes.writeBigInt64LE(BigInt(Number(value)));
+        else bytes.writeBigUInt64LE(BigInt(Number(value)));
+        this.push(bytes);
+        return;
+      }
       case 's':
       case 'o': {
         const text = Buffer.from(String(value), 'utf8');
@@ -192,15 +271,21 @@ export function methodCall(
 class Reader {
   constructor(
     private readonly bytes: Buffer,
-    public offset = 0,
+    public offset: number,
+    /** Where this reader's part ends (the header fields' end, or the message's end). */
+    private readonly limit: number,
   ) {}
 
   private align(alignment: number): void {
-    this.offset += (alignment - (this.offset % alignment)) % alignment;
+    const next = this.offset + ((alignment - (this.offset % alignment)) % alignment);
+    this.need(next - this.offset);
+    // The padding must be zero bytes, as the spec requires.
+    for (let at = this.offset; at < next; at++) if (this.bytes[at] !== 0) throw new DBusWireError('non-zero padding');
+    this.offset = next;
   }
 
   private need(count: number): void {
-    if (this.offset + count > this.bytes.length) throw new Error('truncated D-Bus message');
+    if (count > this.limit - this.offset) throw new DBusWireError('a value runs past the end of the message');
   }
 
   uint32(): number {
@@ -211,45 +296,71 @@ class Reader {
     return value;
   }
 
-  read(type: string): WireValue {
+  private fixed(size: number, read: (at: number) => number | bigint): number {
+    this.align(size);
+    this.need(size);
+    const value = read(this.offset);
+    this.offset += size;
+    return Number(value);
+  }
+
+  private text(length: number, encoding: 'utf8' | 'ascii'): string {
+    this.need(length + 1);
+    if (this.bytes[this.offset + length] !== 0) throw new DBusWireError('a string without its terminating NUL');
+    const text = this.bytes.toString(encoding, this.offset, this.offset + length);
+    this.offset += length + 1;
+    return text;
+  }
+
+  /** Reads one value of `type`, a complete type its caller has checked; `depth` counts the containers around it. */
+  read(type: string, depth = 0): WireValue {
+    if (depth > MAX_DEPTH) throw new DBusWireError('values nested too deeply');
     const head = type[0];
     switch (head) {
       case 'y':
         this.need(1);
         return this.bytes[this.offset++] as number;
-      case 'b':
-        return this.uint32() !== 0;
+      case 'b': {
+        const value = this.uint32();
+        if (value > 1) throw new DBusWireError('a boolean other than 0 or 1');
+        return value === 1;
+      }
       case 'u':
+      case 'h':
         return this.uint32();
       case 'i':
         // The same 4 bytes as 'u', read as two's complement (the writer's `>>> 0` undone).
         return this.uint32() | 0;
+      case 'n':
+        return this.fixed(2, (at) => this.bytes.readInt16LE(at));
+      case 'q':
+        return this.fixed(2, (at) => this.bytes.readUInt16LE(at));
+      case 'x':
+        return this.fixed(8, (at) => this.bytes.readBigInt64LE(at));
+      case 't':
+        return this.fixed(8, (at) => this.bytes.readBigUInt64LE(at));
+      case 'd':
+        return this.fixed(8, (at) => this.bytes.readDoubleLE(at));
       case 's':
-      case 'o': {
-        const length = this.uint32();
-        this.need(length + 1);
-        const text = this.bytes.toString('utf8', this.offset, this.offset + length);
-        this.offset += length + 1;
-        return text;
-      }
+      case 'o':
+        return this.text(this.uint32(), 'utf8');
       case 'g': {
         this.need(1);
-        const length = this.bytes[this.offset++] as number;
-        this.need(length + 1);
-        const text = this.bytes.toString('ascii', this.offset, this.offset + length);
-        this.offset += length + 1;
-        return text;
+        return this.text(this.bytes[this.offset++] as number, 'ascii');
       }
       case 'v': {
         const signature = this.read('g') as string;
-        return [signature, this.read(signature)];
+        checkSingleType(signature);
+        return [signature, this.read(signature, depth + 1)];
       }
       case 'a': {
         const element = type.slice(1);
         const length = this.uint32();
+        if (length > 2 ** 26) throw new DBusWireError('an array longer than the protocol allows');
         this.align(ALIGN[element[0] ?? 'y'] ?? 1);
-        const end = this.offset + length;
+        // Checked before anything is read or allocated: the length must fit in the bytes we have.
         this.need(length);
+        const end = this.offset + length;
         if (element === 'y') {
           // A plain Uint8Array of its own, as the caller may keep it.
           const copy = new Uint8Array(this.bytes.subarray(this.offset, end));
@@ -257,17 +368,22 @@ class Reader {
           return copy;
         }
         const items: WireValue[] = [];
-        while (this.offset < end) items.push(this.read(element));
-        if (this.offset !== end) throw new Error('a D-Bus array overruns its length');
+        while (this.offset < end) {
+          const before = this.offset;
+          items.push(this.read(element, depth + 1));
+          // Every complete type takes at least one byte; this guards the loop's end regardless.
+          if (this.offset === before) throw new DBusWireError('an array element of no bytes');
+        }
+        if (this.offset !== end) throw new DBusWireError('an array overruns its length');
         return items;
       }
       case '(':
       case '{': {
         this.align(8);
-        return splitSignature(type.slice(1, -1)).map((field) => this.read(field));
+        return splitSignature(type.slice(1, -1)).map((field) => this.read(field, depth + 1));
       }
       default:
-        throw new Error(`unsupported D-Bus type ${type}`);
+        throw new DBusWireError('an unknown type code');
     }
   }
 }
@@ -278,41 +394,60 @@ class Reader {
  */
 export function messageLength(bytes: Buffer): number | undefined {
   if (bytes.length < 16) return undefined;
-  if (bytes[0] !== 'l'.charCodeAt(0)) throw new Error('big-endian D-Bus messages are not supported');
+  if (bytes[0] !== 'l'.charCodeAt(0))
+    throw new DBusWireError('not a little-endian message (big-endian is not supported)');
   const bodyLength = bytes.readUInt32LE(4);
   const fieldsLength = bytes.readUInt32LE(12);
   const headerEnd = 16 + fieldsLength;
   const length = headerEnd + ((8 - (headerEnd % 8)) % 8) + bodyLength;
-  if (length > MAX_MESSAGE) throw new Error('a D-Bus message longer than the protocol allows');
+  if (length > MAX_MESSAGE) throw new DBusWireError('longer than the protocol allows');
   return length;
 }
 
 /** The protocol's largest message, 128 MiB. */
 const MAX_MESSAGE = 2 ** 27;
 
+/** The value of a header field when it has the type the spec gives that field, else a typed error. */
+function fieldValue(fields: WireValue[], code: number, signature: string): WireValue | undefined {
+  for (const entry of fields) {
+    const [fieldCode, [fieldSignature, value]] = entry as [number, [string, WireValue]];
+    if (fieldCode !== code) continue;
+    if (fieldSignature !== signature) throw new DBusWireError('a header field of the wrong type');
+    return value;
+  }
+  return undefined;
+}
+
 /**
- * Parses one whole message (as long as {@link messageLength} says); the body only when
- * `wanted(replySerial)` says so (default: always), so a message nobody waits for cannot fail the read.
+ * Parses one whole message (exactly as long as {@link messageLength} says, else a typed error);
+ * the body only when `wanted(replySerial)` says so (default: always), so a message nobody waits
+ * for cannot fail the read. Throws only {@link DBusWireError}.
+ *
+ * @example
+ * ```ts
+ * const message = parseMessage(bytes.subarray(0, messageLength(bytes)));
+ * ```
  */
 export function parseMessage(
   bytes: Buffer,
   wanted: (replySerial: number | undefined) => boolean = () => true,
 ): WireMessage {
-  const reader = new Reader(bytes, 8);
-  const serial = reader.uint32();
-  const fields = reader.read('a(yv)') as Array<[number, [string, WireValue]]>;
-  const field = (code: number) => fields.find(([fieldCode]) => fieldCode === code)?.[1][1];
+  if (messageLength(bytes) !== bytes.length) throw new DBusWireError('its length does not match its header');
   const bodyLength = bytes.readUInt32LE(4);
   const bodyStart = bytes.length - bodyLength;
-  const signature = (field(FIELD.signature) as string | undefined) ?? '';
-  const replySerial = field(FIELD.replySerial) as number | undefined;
-  const body = new Reader(bytes, bodyStart);
-  return {
-    type: bytes[1] as number,
-    serial,
-    replySerial,
-    member: field(FIELD.member) as string | undefined,
-    errorName: field(FIELD.errorName) as string | undefined,
-    body: wanted(replySerial) ? splitSignature(signature).map((type) => body.read(type)) : [],
-  };
+  const header = new Reader(bytes, 8, bodyStart);
+  const serial = header.uint32();
+  const fields = header.read('a(yv)') as WireValue[];
+  const signature = (fieldValue(fields, FIELD.signature, 'g') as string | undefined) ?? '';
+  const replySerial = fieldValue(fields, FIELD.replySerial, 'u') as number | undefined;
+  const member = fieldValue(fields, FIELD.member, 's') as string | undefined;
+  const errorName = fieldValue(fields, FIELD.errorName, 's') as string | undefined;
+  const types = splitSignature(signature);
+  let body: WireValue[] = [];
+  if (wanted(replySerial)) {
+    const reader = new Reader(bytes, bodyStart, bytes.length);
+    body = types.map((type) => reader.read(type));
+    if (reader.offset !== bytes.length) throw new DBusWireError('a body longer than its signature');
+  }
+  return { type: bytes[1] as number, serial, replySerial, member, errorName, body };
 }

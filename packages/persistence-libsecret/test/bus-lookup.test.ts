@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runNodeScript } from '@msal-persist/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ASK_LIBSECRET, lookupOverBus } from '../src/bus-lookup.js';
 import {
@@ -47,7 +48,9 @@ describe('the session bus address', () => {
 describe('the D-Bus wire format', () => {
   it('splits signatures into complete types, and refuses empty structs and malformed dict entries', () => {
     expect(splitSignature('a{ss}o(oayays)v')).toEqual(['a{ss}', 'o', '(oayays)', 'v']);
-    for (const bad of ['a()', '{s}', 'a{sss}', '(s', 'x']) expect(() => splitSignature(bad)).toThrow();
+    for (const bad of ['a()', '{s}', 'a{sss}', 'a{vs}', '{ss}', '(s', 'z', ')', 'a']) {
+      expect(() => splitSignature(bad)).toThrow(expect.objectContaining({ name: 'DBusWireError' }));
+    }
   });
 
   it('writes a method call that reads back with its header fields and body', () => {
@@ -101,9 +104,16 @@ describe('lookupOverBus hands libsecret what it does not handle', () => {
  * A fake session bus with a Secret Service on it: accepts EXTERNAL, then answers each call with
  * `answer(member, serial)`, written `chunk` bytes at a time.
  */
-async function fakeBus(name: string, answer: (member: string, serial: number) => Buffer | undefined, chunk = 1 << 20) {
+async function fakeBus(
+  name: string,
+  answer: (member: string, serial: number) => Buffer | undefined,
+  chunk = 1 << 20,
+  greeting?: Buffer,
+) {
   const path = join(dir, name);
   const server = createServer((socket) => {
+    // A client that hangs up on a message it refuses resets the connection: nothing to report here.
+    socket.on('error', () => undefined);
     let buffer = Buffer.alloc(0);
     let authenticated = false;
     socket.on('data', (data: Buffer) => {
@@ -114,6 +124,8 @@ async function fakeBus(name: string, answer: (member: string, serial: number) =>
         if (begin < 0) return;
         buffer = buffer.subarray(begin + 'BEGIN\r\n'.length);
         authenticated = true;
+        // Sent before any reply, as the bus sends NameAcquired and other signals.
+        if (greeting) socket.write(greeting);
       }
       for (let length = messageLength(buffer); length !== undefined && buffer.length >= length; ) {
         const call = parseMessage(buffer.subarray(0, length));
@@ -125,7 +137,7 @@ async function fakeBus(name: string, answer: (member: string, serial: number) =>
     });
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
-  return { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, close: () => server.close() };
+  return { path, env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, close: () => server.close() };
 }
 
 const reply = (serial: number, signature: string, args: WireValue[]) =>
@@ -266,5 +278,141 @@ describe.runIf(mode.run)('lookupOverBus on a real Secret Service', () => {
     } finally {
       await native.clear(item);
     }
+  });
+});
+
+/**
+ * One 40-byte signal whose only header field is a variant of signature `a()` (an array of empty
+ * structs) holding 8 bytes: reading an element consumes nothing, so a reader that loops "while
+ * not at the array's end" never ends.
+ */
+function emptyStructSignal(): Buffer {
+  const bytes = Buffer.alloc(40);
+  bytes.write('l', 0, 'ascii');
+  bytes[1] = 4; // signal
+  bytes[3] = 1; // protocol version
+  bytes.writeUInt32LE(0, 4); // body length
+  bytes.writeUInt32LE(1, 8); // serial
+  bytes.writeUInt32LE(24, 12); // header fields: bytes 16..40
+  bytes[16] = 9; // a field code nobody reads
+  bytes[17] = 3; // variant signature length
+  bytes.write('a()', 18, 'ascii');
+  bytes.writeUInt32LE(8, 24); // the array's length: bytes 32..40
+  return bytes;
+}
+
+const wireChild = join(import.meta.dirname, 'fixtures', 'wire-child.ts');
+/** Runs fixtures/wire-child.ts; a read that never ends is killed after 20 s and reported as such. */
+async function inChild(mode: 'parse' | 'lookup', argument: string): Promise<Record<string, unknown>> {
+  const run = await runNodeScript(wireChild, [mode, argument], { timeoutMs: 20_000 });
+  if (run.code !== 0) return { killed: `the child did not finish (exit ${run.code}): the read never ended` };
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+}
+
+describe('the D-Bus reader ends on every message, and says only that it is malformed', () => {
+  it('an array of empty structs in a header variant is refused at once, not read forever', async () => {
+    expect(await inChild('parse', emptyStructSignal().toString('hex'))).toEqual({
+      error: { name: 'DBusWireError', message: expect.stringContaining('malformed D-Bus') },
+    });
+  }, 30_000);
+
+  it('one such signal from the bus, before any reply: the lookup ends and hands libsecret the case', async () => {
+    const bus = await fakeBus('empty-struct-signal', secretService([['/x'], []]), 1 << 20, emptyStructSignal());
+    try {
+      expect(await inChild('lookup', bus.path)).toEqual({ found: 'ask-libsecret' });
+    } finally {
+      bus.close();
+    }
+  }, 30_000);
+
+  /** A signal whose one header field is a variant of `signature` (written by hand: the writer refuses bad ones), then `payload`. */
+  function headerVariant(signature: string, payload = Buffer.alloc(16)): Buffer {
+    const field = Buffer.concat([Buffer.from([9, signature.length]), Buffer.from(signature, 'ascii'), Buffer.alloc(1)]);
+    const fields = Buffer.concat([field, Buffer.alloc(8 - field.length), payload]);
+    const fixed = Buffer.alloc(16);
+    fixed.write('l', 0, 'ascii');
+    fixed[1] = 4;
+    fixed[3] = 1;
+    fixed.writeUInt32LE(1, 8);
+    fixed.writeUInt32LE(fields.length, 12);
+    return Buffer.concat([fixed, fields, Buffer.alloc((8 - (fields.length % 8)) % 8)]);
+  }
+
+  it.each([
+    ['two complete types', 'ss'],
+    ['no type at all', ''],
+    ['an incomplete type', 'a'],
+    ['an unclosed struct', '(u'],
+    ['an unknown type code', 'x'],
+  ])('a variant signature of %s is refused with a typed error', (_label, signature) => {
+    expect(() => parseMessage(headerVariant(signature))).toThrow(expect.objectContaining({ name: 'DBusWireError' }));
+  });
+
+  it('variants nested 100000 deep are refused with a typed error, not a stack overflow', () => {
+    // Written by hand (the writer recurses too): a header field holding v(v(v(…u…))).
+    const depth = 100_000;
+    const nested = Buffer.concat([
+      Buffer.from([9]),
+      Buffer.from('\x01v\x00'.repeat(depth), 'latin1'),
+      Buffer.from([1, 0x75, 0]),
+    ]);
+    const fields = Buffer.concat([nested, Buffer.alloc((4 - ((16 + nested.length) % 4)) % 4), Buffer.alloc(4)]);
+    const fixed = Buffer.alloc(16);
+    fixed.write('l', 0, 'ascii');
+    fixed[1] = 4;
+    fixed[3] = 1;
+    fixed.writeUInt32LE(1, 8);
+    fixed.writeUInt32LE(fields.length, 12);
+    const bytes = Buffer.concat([fixed, fields, Buffer.alloc((8 - (fields.length % 8)) % 8)]);
+    expect(() => parseMessage(bytes)).toThrow(expect.objectContaining({ name: 'DBusWireError' }));
+  });
+
+  it("never repeats the message's bytes in its error", () => {
+    const bytes = emptyStructSignal();
+    bytes.write('a(Z)', 17 + 0, 'ascii');
+    bytes[17] = 4;
+    const error = (() => {
+      try {
+        parseMessage(bytes);
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.name).toBe('DBusWireError');
+    expect(error?.message).not.toContain('Z');
+  });
+});
+
+const root = process.getuid?.() === 0;
+if (!root) console.warn('SKIPPED (not root: cannot chown a socket to another uid): a bus socket of another user');
+
+describe("the bus socket must be this user's (or root's)", () => {
+  it.runIf(root)(
+    'a socket file owned by another uid (a stale address taken over): AccessDenied, no secret read from it',
+    async () => {
+      const bus = await fakeBus('squatted', secretService([['/org/freedesktop/secrets/collection/login/1'], []]));
+      chownSync(bus.path, 65534, 65534);
+      try {
+        await expect(
+          lookupOverBus({ schema: 'org.freedesktop.Secret.Generic', attributes: {}, label: '' }, bus.env),
+        ).rejects.toMatchObject({
+          name: 'PersistenceError',
+          code: 'AccessDenied',
+          message: expect.stringContaining('owned by uid 65534'),
+        });
+      } finally {
+        bus.close();
+      }
+    },
+  );
+
+  it('an abstract socket (no file, no owner to check): libsecret is asked instead', async () => {
+    expect(
+      await lookupOverBus(
+        { schema: 'org.freedesktop.Secret.Generic', attributes: {}, label: '' },
+        { DBUS_SESSION_BUS_ADDRESS: `unix:abstract=/tmp/msal-persist-none-${process.pid}` },
+      ),
+    ).toBe(ASK_LIBSECRET);
   });
 });
