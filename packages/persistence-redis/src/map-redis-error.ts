@@ -118,9 +118,10 @@ export function mapRedisError(
     );
   }
   if (code === 'ETIMEDOUT' || /timed out|timeout/i.test(message)) {
+    const connecting = /connect/i.test(message);
     return fail(
       'Timeout',
-      `Redis at ${where} did not answer within ${timeoutMs} ms. Check that the server is not paused or overloaded and the network path is healthy, or raise commandTimeoutMs.`,
+      `Redis at ${where} did not ${connecting ? 'accept a connection' : 'answer'} within ${timeoutMs} ms. Check that the server is not paused or overloaded and the network path is healthy, or raise ${connecting ? 'connectTimeoutMs' : 'commandTimeoutMs'}.`,
     );
   }
   if ((code !== undefined && UNREACHABLE.has(code)) || CONNECTION.test(message) || SWITCHING.test(message)) {
@@ -164,4 +165,38 @@ export function isSwitchingOver(error: PersistenceError): boolean {
   if (error.code === 'ReadOnly') return true;
   if (error.code !== 'NotAvailable') return false;
   return !isTlsCode(codeOf(error.cause));
+}
+
+/**
+ * The error for a wait for a new primary that ran out: `error` is how the last attempt failed
+ * (`NotAvailable` or `ReadOnly`, kept with its cause), `limit` names what bounded the wait. The
+ * message says what to check on the topology `where` names, and which option to raise.
+ *
+ * @example
+ * ```ts
+ * throw failoverOutlasted(mapped, 'redis-sentinel://mymaster@s1:26379', 'failoverTimeoutMs (15000 ms)');
+ * ```
+ */
+export function failoverOutlasted(
+  error: PersistenceError,
+  where: string,
+  limit: string,
+  last?: ConnectionProblem,
+): PersistenceError {
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const causeCode = codeOf(cause);
+  const shown = error.code === 'ReadOnly' ? 'READONLY' : (causeCode ?? last?.code ?? cause?.message ?? error.message);
+  const sentinel = /^redis-sentinel:\/\/([^@]*)@/.exec(where);
+  const check = sentinel
+    ? `Check that the sentinels name a primary that runs (SENTINEL GET-MASTER-ADDR-BY-NAME ${sentinel[1]}) and have a replica to promote, ` +
+      "or raise failoverTimeoutMs above the sentinels' down-after-milliseconds plus an election."
+    : where.startsWith('redis-cluster://')
+      ? 'Check that every slot has a primary that runs (CLUSTER INFO says cluster_state:ok; a failed primary needs a replica to take over), ' +
+        'or raise failoverTimeoutMs above cluster-node-timeout plus an election.'
+      : 'Check that redis-server is running, and the host, port, TLS and firewall settings, or raise failoverTimeoutMs.';
+  return new PersistenceError(
+    error.code,
+    `Redis at ${where} had no ${error.code === 'ReadOnly' ? 'writable ' : ''}primary within ${limit}; the last attempt failed with ${shown}. ${check}`,
+    { backend: error.backend, cause: error.cause },
+  );
 }

@@ -1,9 +1,9 @@
 import type { ConnectionOptions } from 'node:tls';
-import { checkNumberOption, delay, type PersistenceError } from '@msal-persist/core';
+import { checkNumberOption, delay, PersistenceError } from '@msal-persist/core';
 import type { RedisOptions } from 'ioredis';
 import { InvalidationFeed } from './invalidation-feed.js';
 import type { LuaScript, ScriptArg } from './lua-script.js';
-import { type ConnectionProblem, isSwitchingOver, mapRedisError } from './map-redis-error.js';
+import { type ConnectionProblem, failoverOutlasted, isSwitchingOver, mapRedisError } from './map-redis-error.js';
 import {
   buildClient,
   clientCommandTimeout,
@@ -44,11 +44,14 @@ export interface RedisConnectionOptions {
   /** How long one command may take before failing with `Timeout`. Default 2000. */
   commandTimeoutMs?: number;
   /**
-   * How long a call waits for a new primary (Sentinel failover, Cluster failover or resharding)
-   * before failing with `NotAvailable`; a lock acquisition waits up to its own timeout instead.
-   * Default 15 000 for Sentinel and Cluster, 0 (fail at once) for one server.
+   * How long a call — and connecting, when a process starts during a failover — waits for a new
+   * primary (Sentinel failover, Cluster failover or resharding) before failing with `NotAvailable`;
+   * a lock acquisition waits up to its own timeout instead. Default 15 000 for Sentinel and
+   * Cluster, 0 (fail at once) for one server.
    */
   failoverTimeoutMs?: number;
+  /** Ends the wait while connecting (e.g. for a new primary during a failover) with `Aborted`. Not used once connected. */
+  signal?: AbortSignal;
 }
 
 /** The validated timeouts of `options`. */
@@ -159,6 +162,7 @@ export class RedisConnection {
     checkConnectionOptions(options);
     const timeouts = timeoutsOf(options);
     const failover = options.failoverTimeoutMs === undefined ? {} : { failoverTimeoutMs: options.failoverTimeoutMs };
+    const { signal } = options;
     if (options.client) {
       return new RedisConnection(options.client, {
         ...failover,
@@ -166,13 +170,17 @@ export class RedisConnection {
         ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: timeouts.commandTimeoutMs }),
       });
     }
+    // Not connected yet (lazyConnect): an aborted signal connects nothing.
     const client = buildClient({ ...options, ...timeouts });
     const connection = new RedisConnection(client, { ...timeouts, ...failover, owned: true });
+    const backend = `redis:${connection.where}`;
     try {
-      await connection.ready();
+      // A process that starts during a failover meets the old primary (the sentinels still name it,
+      // the Cluster still maps its slots to it): it waits for the new one like a running call does.
+      await connection.retrying(backend, () => connection.ready(backend, signal), undefined, signal);
     } catch (error) {
       client.disconnect();
-      throw connection.map(error, `redis:${connection.where}`);
+      throw error;
     }
     return connection;
   }
@@ -184,18 +192,49 @@ export class RedisConnection {
    * connection with a failover timeout, so one plain server still fails at once. Every command of
    * this package is safe to repeat: scripts compare tokens, and a repeated save writes the same bytes.
    */
-  async run<T>(backend: string, command: (client: RedisClient) => Promise<T>, until?: number): Promise<T> {
-    const deadline = until ?? Date.now() + this.failoverTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (this.client.status !== 'ready') await this.ready();
+  run<T>(backend: string, command: (client: RedisClient) => Promise<T>, until?: number): Promise<T> {
+    return this.retrying(
+      backend,
+      async () => {
+        if (this.client.status !== 'ready') await this.ready(backend);
         // Our clients time out commands themselves; a caller's may not, and a token call must never hang.
         return clientCommandTimeout(this.client) ? await command(this.client) : await this.guard(command(this.client));
+      },
+      until,
+    );
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, fails with something else than a switch-over, or `until`
+   * (default `failoverTimeoutMs` from now) is reached: then the error says what bounded the wait.
+   */
+  private async retrying<T>(
+    backend: string,
+    attempt: () => Promise<T>,
+    until: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const started = Date.now();
+    const deadline = until ?? started + this.failoverTimeoutMs;
+    for (let tries = 0; ; tries++) {
+      if (signal?.aborted) throw this.aborted(backend, signal.reason);
+      try {
+        return await attempt();
       } catch (error) {
         const mapped = this.map(error, backend);
-        const pause = Math.min(50 * 2 ** attempt, 500);
-        if (this.failoverTimeoutMs === 0 || !isSwitchingOver(mapped) || Date.now() + pause >= deadline) throw mapped;
-        await delay(pause);
+        const pause = Math.min(50 * 2 ** tries, 500);
+        if (this.failoverTimeoutMs === 0 || !isSwitchingOver(mapped)) throw mapped;
+        if (Date.now() >= deadline) {
+          // No wait was allowed (a lease renewal): the plain error. Otherwise say what ran out.
+          if (deadline <= started) throw mapped;
+          const limit =
+            until === undefined
+              ? `failoverTimeoutMs (${this.failoverTimeoutMs} ms)`
+              : `the ${deadline - started} ms this call may wait`;
+          throw failoverOutlasted(mapped, this.where, limit, this.lastProblem);
+        }
+        // The last try lands on the deadline: a wait reported as failoverTimeoutMs long is that long.
+        await delay(Math.min(pause, deadline - Date.now()), signal, (reason) => this.aborted(backend, reason));
       }
     }
   }
@@ -240,7 +279,7 @@ export class RedisConnection {
     }
   }
 
-  private async ready(): Promise<void> {
+  private async ready(backend: string, signal?: AbortSignal): Promise<void> {
     const { client } = this;
     if (client.status === 'ready') return;
     // ioredis ends a client for good when a connect attempt fails at the wrong moment (a Sentinel
@@ -254,6 +293,10 @@ export class RedisConnection {
       const timer = setTimeout(() => done(new Error('connect timed out')), this.connectTimeoutMs);
       const onReady = () => done();
       const onEnd = () => done(new Error('Connection is closed'));
+      // A Cluster whose ready check finds cluster_state:fail drops the attempt and reconnects
+      // without an error event: the attempt failed, do not sit out connectTimeoutMs for it.
+      const onReconnecting = () => done(new Error('Connection is closed (client reconnecting)'));
+      const onAbort = () => done(this.aborted(backend, signal?.reason));
       // The first failure decides (refused, a certificate rejected): retrying it in the background
       // is the client's job, a token call must not wait for it.
       const onError = (error: unknown) => done(error instanceof Error ? error : new Error(String(error)));
@@ -261,14 +304,25 @@ export class RedisConnection {
         clearTimeout(timer);
         client.off('ready', onReady);
         client.off('end', onEnd);
+        client.off('reconnecting', onReconnecting);
         client.off('error', onError);
+        signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
         else resolve();
       };
       client.once('ready', onReady);
       client.once('end', onEnd);
+      client.once('reconnecting', onReconnecting);
       client.once('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (client.status === 'wait' || revive) client.connect().catch(onError);
+    });
+  }
+
+  private aborted(backend: string, reason: unknown): PersistenceError {
+    return new PersistenceError('Aborted', `Stopped waiting for Redis at ${this.where}: the operation was aborted.`, {
+      backend,
+      cause: reason,
     });
   }
 

@@ -22,14 +22,20 @@ export interface RedisClusterServers {
 
 const admin = (server: RedisServer) => new Redis(server.port, '127.0.0.1').on('error', () => undefined);
 
-/** Starts `primaries` cluster-enabled servers and joins them. Fails (never skips) without redis-server/redis-cli. */
-export async function startRedisCluster(primaries = 3): Promise<RedisClusterServers> {
+/**
+ * Starts `primaries` cluster-enabled servers, each with `replicasPerPrimary` replicas (redis-cli
+ * picks the roles: ask a node's `ROLE`), and joins them. Fails (never skips) without
+ * redis-server/redis-cli.
+ */
+export async function startRedisCluster(primaries = 3, replicasPerPrimary = 0): Promise<RedisClusterServers> {
   requireBinary('redis-cli');
   const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'];
-  const servers = await Promise.all(Array.from({ length: primaries }, () => startRedisServer({ args })));
+  const count = primaries * (1 + replicasPerPrimary);
+  const servers = await Promise.all(Array.from({ length: count }, () => startRedisServer({ args })));
   const clients = servers.map(admin);
   try {
-    redisCli(['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-yes']);
+    const create = ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-yes'];
+    redisCli([...create, '--cluster-replicas', String(replicasPerPrimary)]);
     await waitFor(
       'cluster_state:ok on every node',
       async () => {
