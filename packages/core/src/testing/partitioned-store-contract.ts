@@ -23,7 +23,7 @@ export interface PartitionedStoreContractOptions {
   /** Passed to the `persistenceContract` run on one partition (skips, payload size). */
   persistence?: Pick<PersistenceContractOptions, 'largeBytes' | 'skip'>;
   /** Passed to the `lockContract` run on one partition. */
-  lock?: Pick<LockContractOptions, 'shortTimeoutMs'>;
+  lock?: Omit<LockContractOptions, 'peer'>;
 }
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -41,7 +41,8 @@ const failure = (promise: Promise<unknown>) =>
 const MARKER = 'RawPartitionKey-7f3a9c';
 
 // Keys that a careless implementation merges or escapes badly: case (case-insensitive file systems
-// and base64), a trailing space, path separators and traversal, NUL, non-ASCII, a 10,000-char key.
+// and base64), a trailing space, path separators and traversal, NUL, non-ASCII, two lone
+// surrogates (UTF-8 turns both into U+FFFD: hashing that gives two keys one cache), a 10,000-char key.
 const TRICKY_KEYS = [
   `user:${MARKER}`,
   `user:${MARKER.toUpperCase()}`,
@@ -50,6 +51,8 @@ const TRICKY_KEYS = [
   `C:\\${MARKER}\\x`,
   `nul\u0000${MARKER}`,
   `obo:ü€😀${MARKER}`,
+  `lone:\uD800${MARKER}`,
+  `lone:\uD801${MARKER}`,
   `app:${MARKER}:${'x'.repeat(10_000)}`,
 ];
 

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  type BytesCodec,
+  type CachePartition,
+  checkNumberOption,
+  checkPartitionKey,
+  type Logger,
+  type LoggerOptions,
+  type PartitionedStore,
+  resolveLogger,
+} from '@msal-persist/core';
+import { FileLock, type FileLockOptions } from './file-lock.js';
+import { FilePersistence } from './file-persistence.js';
+import { type FolderSweepResult, sweepFolder } from './folder-sweep.js';
+import { PartitionCodec } from './partition-codec.js';
+import { resolvePath } from './resolve-path.js';
+
+/**
+ * Options for {@link FolderPartitionedStore}.
+ *
+ * @example
+ * ```ts
+ * const options: FolderPartitionedStoreOptions = { dir: '/var/cache/my-api/msal', sweepEveryMs: 3_600_000 };
+ * ```
+ */
+export interface FolderPartitionedStoreOptions {
+  /** The folder holding one file per partition. Created (`0700`) on the first save. */
+  dir: string;
+  /**
+   * Encrypts each partition's cache (one codec for the whole store, e.g. AES-GCM with a key in the
+   * kernel keyring). With an encrypting codec each file is also bound to its partition. Default:
+   * plaintext files, owner-only.
+   */
+  codec?: BytesCodec;
+  /** How long a partition with a refresh token is kept after its last save (core's `cacheRetention`). Default 14 days. */
+  refreshTokenIdleMs?: number;
+  /** Runs {@link FolderPartitionedStore.sweep} this often (a timer that never keeps the process alive). Default: never. */
+  sweepEveryMs?: number;
+  /** Options of every partition's `FileLock`. */
+  lock?: FileLockOptions;
+  /** File mode on POSIX. Default `0o600`. */
+  mode?: number;
+  /** Store name for errors and logs. Default `folder:<dir>`. */
+  name?: string;
+  /** Where failed background sweeps are reported. Default: the console (warnings). */
+  logger?: Logger | LoggerOptions;
+}
+
+/** File name suffix of a partition's cache; its lock is `<file>.lockfile`, as every MSAL extension's. */
+export const PARTITION_FILE_SUFFIX = '.cache';
+
+/**
+ * The name of a key's partition file: SHA-256 hex of the key (lower case, so keys differing only in
+ * case stay apart on case-insensitive file systems), never the key. A key that is not well-formed
+ * UTF-16 is hashed from its UTF-16 code units, as UTF-8 would turn every lone surrogate into U+FFFD
+ * and give two keys one file.
+ *
+ * @example
+ * ```ts
+ * partitionFileName('user:1234'); // '5c6f…e1.cache'
+ * ```
+ */
+export function partitionFileName(key: string): string {
+  return `${partitionHash(key).toString('hex')}${PARTITION_FILE_SUFFIX}`;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function partitionHash(key: string): Buffer {
+  const hash = createHash('sha256');
+  if (!LONE_SURROGATE.test(key)) hash.update('msal-persist partition\u0000utf8\u0000').update(key, 'utf8');
+  else hash.update('msal-persist partition\u0000utf16le\u0000').update(key, 'utf16le');
+  return hash.digest();
+}
+
+/**
+ * A partitioned store in one folder, for a web app or API on one server: one file per partition
+ * (named by a hash of the key, never the key), atomic saves and the change stamp of
+ * `FilePersistence`, a `FileLock` per partition, a retention time in each file's header so that
+ * `sweep()` drops partitions nobody needs any more without decrypting anything. Several processes
+ * on the machine share it by opening the same `dir`.
+ *
+ * @example
+ * ```ts
+ * import { PersistenceCachePlugin } from '@msal-persist/core';
+ * import { FolderPartitionedStore } from '@msal-persist/persistence-file';
+ *
+ * const store = new FolderPartitionedStore({ dir: '/var/cache/my-api/msal', sweepEveryMs: 3_600_000 });
+ * const { persistence, lock } = store.partition(homeAccountId);
+ * const cachePlugin = new PersistenceCachePlugin({ persistence, lock });
+ * ```
+ */
+export class FolderPartitionedStore implements PartitionedStore {
+  /** Absolute path of the folder. */
+  readonly dir: string;
+  readonly name: string;
+  readonly isEncrypted: boolean;
+  private readonly codec: BytesCodec | undefined;
+  private readonly refreshTokenIdleMs: number | undefined;
+  private readonly lockOptions: FileLockOptions;
+  private readonly mode: number | undefined;
+  private readonly logger: Logger;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private sweeping: Promise<FolderSweepResult> | undefined;
+
+  constructor(options: FolderPartitionedStoreOptions) {
+    this.dir = resolvePath(options.dir, 'dir');
+    this.name = options.name ?? `folder:${this.dir}`;
+    this.codec = options.codec;
+    this.isEncrypted = options.codec?.isEncrypted ?? false;
+    this.refreshTokenIdleMs =
+      options.refreshTokenIdleMs === undefined
+        ? undefined
+        : checkNumberOption('refreshTokenIdleMs', options.refreshTokenIdleMs, 0, { min: 0 });
+    this.lockOptions = options.lock ?? {};
+    this.mode = options.mode;
+    this.logger = resolveLogger(options.logger);
+    if (options.sweepEveryMs !== undefined) {
+      const every = checkNumberOption('sweepEveryMs', options.sweepEveryMs, 0, { min: 1_000 });
+      this.timer = setInterval(() => {
+        this.sweep().catch((error: unknown) => {
+          this.logger.warn?.(`${this.name}: the periodic sweep failed; it runs again later. ${String(error)}`);
+        });
+      }, every);
+      this.timer.unref?.();
+    }
+  }
+
+  partition(key: string): CachePartition {
+    checkPartitionKey(key, this.name);
+    const hash = partitionHash(key);
+    const file = `${hash.toString('hex')}${PARTITION_FILE_SUFFIX}`;
+    const path = join(this.dir, file);
+    // Names carry the hash, which is already the file name, and never the key.
+    const name = `${this.name}#${file}`;
+    const codec = new PartitionCodec({
+      inner: this.codec,
+      binding: hash,
+      backend: name,
+      refreshTokenIdleMs: this.refreshTokenIdleMs,
+    });
+    return {
+      key,
+      persistence: new FilePersistence(path, { codec, name, ...(this.mode === undefined ? {} : { mode: this.mode }) }),
+      lock: new FileLock(`${path}.lockfile`, this.lockOptions),
+    };
+  }
+
+  /**
+   * Deletes the partitions past their retention (core's `cacheRetention`, read from each file's
+   * header: nothing is decrypted), each under its lock and only if no one holds it; also locks left
+   * by crashed processes, temp files of interrupted saves older than an hour, and kept-aside copies
+   * older than the refresh-token idle window. Concurrent calls share one run.
+   *
+   * @example
+   * ```ts
+   * const { deleted, kept } = await store.sweep();
+   * ```
+   */
+  sweep(options: { now?: number } = {}): Promise<FolderSweepResult> {
+    this.sweeping ??= sweepFolder({
+      dir: this.dir,
+      now: options.now ?? Date.now(),
+      lock: this.lockOptions,
+      refreshTokenIdleMs: this.refreshTokenIdleMs,
+    }).finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sweeping?.catch(() => undefined);
+  }
+}
