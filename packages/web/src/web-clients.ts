@@ -1,0 +1,347 @@
+import {
+  type AuthenticationResult,
+  type AuthorizationCodeRequest,
+  type AuthorizationUrlRequest,
+  type ClientCredentialRequest,
+  ConfidentialClientApplication,
+  type Configuration,
+  type INetworkModule,
+  type NodeAuthOptions,
+  type NodeSystemOptions,
+  type OnBehalfOfRequest,
+  type SilentFlowRequest,
+} from '@azure/msal-node';
+import {
+  type CacheContext,
+  type CachePartition,
+  type Logger,
+  type PartitionedStore,
+  PersistenceCachePlugin,
+  singleFlight,
+} from '@msal-persist/core';
+import { type AuthorityMetadata, resolveAuthorityMetadata } from './authority-metadata.js';
+import { CacheOnlyNetwork } from './cache-only-network.js';
+import { mergeSerializedCache } from './merge-cache.js';
+import { appPartitionKey, oboPartitionKey, type TokenFlow, userPartitionKey } from './partition-keys.js';
+import { type MeterLike, type WebStats, WebStatsRecorder } from './web-stats.js';
+
+/** msal's `auth` settings, with the authority required (a web app or API always names its tenant). */
+export type WebAuthOptions = NodeAuthOptions & { authority: string };
+
+/** Options for {@link WebClients.create}. */
+export interface WebClientsOptions {
+  /** Where the partitions live: a folder on one server, Redis for a fleet, memory in tests. */
+  store: PartitionedStore;
+  /** The app registration: client id, a credential, the authority (and its metadata, when you have it). */
+  auth: WebAuthOptions;
+  /** msal's `system` settings for every application instance (logging, proxy, `networkClient`). */
+  system?: NodeSystemOptions;
+  /** Receives the cache plugin's warnings, errors and debug lines. Never a token or a raw partition key. */
+  logger?: Logger;
+  /** How long a write waits for its partition's lock, in milliseconds. Default: the plugin's (15 000). */
+  lockTimeoutMs?: number;
+  /** How long a token request waits for another process fetching the same token before fetching itself. Default 10 000. */
+  flightTimeoutMs?: number;
+  /** An OpenTelemetry meter (`metrics.getMeter('@msal-persist/web')`): counters `msal_persist.web.*`. Nothing is loaded without it. */
+  meter?: MeterLike;
+  /** Client credentials: one partition per resource as well as per tenant. Default false (one per tenant). */
+  appPartitionPerResource?: boolean;
+}
+
+/** An application instance bound to one partition, for the calls this package has no helper for. */
+export interface BoundClient {
+  readonly app: ConfidentialClientApplication;
+  readonly partition: CachePartition;
+  readonly cachePlugin: PersistenceCachePlugin;
+}
+
+/** `acquireTokenSilent` by the `homeAccountId` the session kept (see {@link WebClients.acquireTokenSilent}). */
+export type SilentRequest = Omit<SilentFlowRequest, 'account'> & { homeAccountId: string };
+
+function tenantOf(authority: string): string {
+  const segment = new URL(authority).pathname.split('/').find(Boolean);
+  if (!segment) throw new TypeError(`The authority ${authority} names no tenant: use https://<host>/<tenant id>.`);
+  return segment;
+}
+
+function resourceOf(scopes: string[]): string | undefined {
+  const first = scopes[0] ?? '';
+  const slash = first.lastIndexOf('/');
+  return slash > 0 ? first.slice(0, slash) : undefined;
+}
+
+function flightKey(partitionKey: string, scopes: string[], claims: string | undefined): string {
+  const sorted = [...new Set(scopes.map((scope) => scope.toLowerCase()))].sort().join(' ');
+  return claims ? `${partitionKey}\n${sorted}\n${claims}` : `${partitionKey}\n${sorted}`;
+}
+
+/**
+ * msal-node for web apps and APIs: a token cache per signed-in user, per on-behalf-of caller and
+ * per app + tenant in a {@link PartitionedStore}, a fresh `ConfidentialClientApplication` per call
+ * bound to that one partition (no network call to build it: the authority metadata is read once),
+ * and one token request per (partition, scopes) at a time for every process sharing the store.
+ *
+ * @example
+ * ```ts
+ * const clients = await WebClients.create({ store, auth: { clientId, clientSecret, authority } });
+ * const result = await clients.acquireTokenOnBehalfOf({ oboAssertion: bearer, scopes: ['https://graph.microsoft.com/User.Read'] });
+ * ```
+ */
+export class WebClients {
+  private readonly stats_: WebStatsRecorder;
+
+  private constructor(
+    private readonly options: WebClientsOptions,
+    private readonly metadata: AuthorityMetadata,
+  ) {
+    this.stats_ = new WebStatsRecorder(options.meter);
+  }
+
+  /**
+   * Reads the authority's metadata once (nothing when `auth` carries it), then hands out clients.
+   * Rejects with `NotAvailable` when the metadata cannot be read.
+   *
+   * @example
+   * ```ts
+   * const clients = await WebClients.create({ store: new MemoryPartitionedStore(), auth: { clientId, clientSecret, authority } });
+   * ```
+   */
+  static async create(options: WebClientsOptions): Promise<WebClients> {
+    const metadata = await resolveAuthorityMetadata(options.auth, options.system?.networkClient);
+    return new WebClients(options, metadata);
+  }
+
+  /** The app's client id. */
+  get clientId(): string {
+    return this.options.auth.clientId;
+  }
+
+  /**
+   * A new application instance bound to the partition `key` (see the `*PartitionKey` functions).
+   * It makes no network call until a token must be requested.
+   *
+   * @example
+   * ```ts
+   * const { app } = clients.clientFor(userPartitionKey(clients.clientId, homeAccountId));
+   * const accounts = await app.getTokenCache().getAllAccounts();
+   * ```
+   */
+  clientFor(key: string): BoundClient {
+    return this.bind(key, this.options.system?.networkClient);
+  }
+
+  /**
+   * On-behalf-of: a token for a downstream API for the caller of `oboAssertion`, from the caller's
+   * partition (SHA-256 of the assertion) when it holds one. msal-node's own call never reads the
+   * cache plugin before its lookup; this loads the partition first.
+   *
+   * @example
+   * ```ts
+   * const { accessToken, fromCache } = await clients.acquireTokenOnBehalfOf({ oboAssertion: bearer, scopes });
+   * ```
+   */
+  acquireTokenOnBehalfOf(request: OnBehalfOfRequest): Promise<AuthenticationResult> {
+    const key = oboPartitionKey(this.clientId, request.oboAssertion);
+    return this.acquire('obo', key, request.scopes, request.claims, true, (app) => app.acquireTokenOnBehalfOf(request));
+  }
+
+  /**
+   * Client credentials: an app token from the partition of client id + tenant (+ resource with
+   * `appPartitionPerResource`).
+   *
+   * @example
+   * ```ts
+   * const { accessToken } = await clients.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+   * ```
+   */
+  acquireTokenByClientCredential(request: ClientCredentialRequest): Promise<AuthenticationResult> {
+    const tenant = tenantOf(request.authority ?? this.options.auth.authority);
+    const scopes = request.scopes ?? [];
+    const resource = this.options.appPartitionPerResource ? resourceOf(scopes) : undefined;
+    const key = appPartitionKey(this.clientId, tenant, resource);
+    return this.acquire('app', key, scopes, request.claims, false, (app) =>
+      app.acquireTokenByClientCredential(request),
+    );
+  }
+
+  /**
+   * The URL to send a user to for sign-in (auth-code flow). No partition is involved yet.
+   *
+   * @example
+   * ```ts
+   * res.redirect(await clients.getAuthCodeUrl({ scopes, redirectUri, state, codeChallenge, codeChallengeMethod: 'S256' }));
+   * ```
+   */
+  getAuthCodeUrl(request: AuthorizationUrlRequest): Promise<string> {
+    return this.unbound().getAuthCodeUrl(request);
+  }
+
+  /**
+   * Redeems the code the identity provider redirected back with, and stores the tokens in the
+   * user's partition (client id + home account id), merged with what it already holds, under its
+   * lock. Keep `result.account.homeAccountId` in the session: it is what later calls need.
+   *
+   * @example
+   * ```ts
+   * const result = await clients.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier });
+   * req.session.homeAccountId = result.account?.homeAccountId;
+   * ```
+   */
+  async acquireTokenByCode(request: AuthorizationCodeRequest): Promise<AuthenticationResult> {
+    // The partition is known only from the response, so the code is redeemed in an instance with
+    // an empty memory-only cache, and the new entries are then written into the user's partition
+    // through its cache plugin (lock, reload, merge, atomic save).
+    const app = this.unbound();
+    const result = await app.acquireTokenByCode(request);
+    this.stats_.tokenRequest('user');
+    const homeAccountId = result.account?.homeAccountId;
+    if (!homeAccountId)
+      throw new TypeError('The token response carries no account (client_info): cannot file it under a user.');
+    const fresh = app.getTokenCache().serialize();
+    const { cachePlugin } = this.bind(userPartitionKey(this.clientId, homeAccountId), undefined);
+    let stored = '';
+    const tokenCache = {
+      serialize: () => mergeSerializedCache(stored, fresh),
+      deserialize: (text: string) => {
+        stored = text;
+      },
+    };
+    const context: CacheContext = { cacheHasChanged: true, tokenCache };
+    try {
+      await cachePlugin.beforeCacheAccess(context);
+    } finally {
+      // As msal does: afterCacheAccess also after a failed beforeCacheAccess, so the lock is released.
+      await cachePlugin.afterCacheAccess(context);
+    }
+    return result;
+  }
+
+  /**
+   * A signed-in user's token, silently: from the user's partition, or by redeeming the refresh
+   * token there (one request for the whole fleet). Resolves `null` when the partition holds no
+   * such account (never signed in here, or signed out): send the user to sign in.
+   *
+   * @example
+   * ```ts
+   * const result = await clients.acquireTokenSilent({ homeAccountId: req.session.homeAccountId, scopes });
+   * if (!result) return res.redirect('/sign-in');
+   * ```
+   */
+  async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult | null> {
+    const { homeAccountId, ...rest } = request;
+    const key = userPartitionKey(this.clientId, homeAccountId);
+    const account = await this.bind(key, new CacheOnlyNetwork()).app.getTokenCache().getAccountByHomeId(homeAccountId);
+    if (!account) return null;
+    return this.acquire('user', key, request.scopes, request.claims, false, (app) =>
+      app.acquireTokenSilent({ ...rest, account }),
+    );
+  }
+
+  /**
+   * Signs a user out of this app's token cache: deletes the user's partition (under its lock, for
+   * every process sharing the store). Clearing the session and the identity provider's own
+   * sign-out (`end_session_endpoint`) remain the app's to do.
+   *
+   * @example
+   * ```ts
+   * await clients.signOut(req.session.homeAccountId);
+   * ```
+   */
+  async signOut(homeAccountId: string): Promise<void> {
+    await this.bind(userPartitionKey(this.clientId, homeAccountId), undefined).cachePlugin.clear();
+    this.stats_.signOut();
+  }
+
+  /**
+   * A copy of the counters: cache hits and misses, token requests sent by this process, ….
+   *
+   * @example
+   * ```ts
+   * app.get('/metrics', (_req, res) => res.json(clients.stats()));
+   * ```
+   */
+  stats(): WebStats {
+    return this.stats_.snapshot();
+  }
+
+  private async acquire(
+    flow: TokenFlow,
+    key: string,
+    scopes: string[],
+    claims: string | undefined,
+    preload: boolean,
+    call: (app: ConfidentialClientApplication) => Promise<AuthenticationResult | null>,
+  ): Promise<AuthenticationResult> {
+    const run = async (network: INetworkModule | undefined) => {
+      const { app } = this.bind(key, network);
+      // msal's on-behalf-of lookup reads msal's memory without asking the cache plugin first.
+      if (preload) await app.getTokenCache().getAllAccounts();
+      const result = await call(app);
+      if (!result) throw new TypeError('msal returned no token and no error.');
+      return result;
+    };
+    let lookups = 0;
+    const { value, source, joined } = await singleFlight<AuthenticationResult>({
+      store: this.options.store,
+      key: flightKey(key, scopes, claims),
+      ...(this.options.flightTimeoutMs === undefined ? {} : { lockTimeoutMs: this.options.flightTimeoutMs }),
+      lookup: async () => {
+        lookups++;
+        const network = new CacheOnlyNetwork();
+        try {
+          return await run(network);
+        } catch (error) {
+          if (network.wanted) return undefined;
+          throw error;
+        }
+      },
+      fetch: async () => {
+        const result = await run(this.options.system?.networkClient);
+        if (!result.fromCache) this.stats_.tokenRequest(flow);
+        return result;
+      },
+    });
+    if (source === 'cache' && lookups === 1 && !joined) {
+      this.stats_.hit(flow);
+    } else {
+      this.stats_.miss(flow);
+      if (joined || source === 'cache') this.stats_.servedByOtherFlight(flow);
+    }
+    return value;
+  }
+
+  private bind(key: string, networkClient: INetworkModule | undefined): BoundClient {
+    const partition = this.options.store.partition(key);
+    const { logger, lockTimeoutMs } = this.options;
+    const cachePlugin = new PersistenceCachePlugin({
+      persistence: partition.persistence,
+      lock: partition.lock,
+      ...(logger === undefined ? {} : { logger }),
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+    });
+    const app = new ConfidentialClientApplication(this.configuration(networkClient, cachePlugin));
+    this.stats_.clientBuilt();
+    return { app, partition, cachePlugin };
+  }
+
+  private unbound(): ConfidentialClientApplication {
+    this.stats_.clientBuilt();
+    return new ConfidentialClientApplication(this.configuration(this.options.system?.networkClient, undefined));
+  }
+
+  private configuration(
+    networkClient: INetworkModule | undefined,
+    cachePlugin: PersistenceCachePlugin | undefined,
+  ): Configuration {
+    const { authorityMetadata, cloudDiscoveryMetadata } = this.metadata;
+    return {
+      auth: {
+        ...this.options.auth,
+        authorityMetadata,
+        ...(cloudDiscoveryMetadata === undefined ? {} : { cloudDiscoveryMetadata }),
+      },
+      system: { ...this.options.system, ...(networkClient === undefined ? {} : { networkClient }) },
+      ...(cachePlugin === undefined ? {} : { cache: { cachePlugin } }),
+    };
+  }
+}
