@@ -12,6 +12,11 @@ const RESUBSCRIBE_MS = 250;
  * `PUBLISH` reaches every node). Every (re)subscription and every disconnect invalidates all
  * watches: messages sent meanwhile are lost, so the next stamp is a round trip.
  *
+ * A channel is either one cache's (the message is the new version) or shared by many
+ * (`watch(channel, member)`: the message is `<member> <version>`), so a partitioned store with
+ * any number of partitions holds one channel on one connection, and a new partition costs no
+ * command at all once that channel is subscribed.
+ *
  * @example
  * ```ts
  * const feed = new InvalidationFeed(client);
@@ -20,7 +25,10 @@ const RESUBSCRIBE_MS = 250;
  * ```
  */
 export class InvalidationFeed {
-  private readonly watches = new Map<string, VersionWatch>();
+  /** Per channel, its watches by member ('' for a channel of its own). */
+  private readonly channels = new Map<string, Map<string, VersionWatch>>();
+  /** Channels whose SUBSCRIBE the current subscriber confirmed. */
+  private readonly confirmed = new Set<string>();
   private subscriber: Redis | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -31,20 +39,51 @@ export class InvalidationFeed {
     source.once('end', this.onSourceEnd);
   }
 
-  /** The watch of `channel`, subscribing to it on first use. */
-  watch(channel: string): VersionWatch {
-    const known = this.watches.get(channel);
+  /**
+   * The watch of `channel` (or of `member` on the shared `channel`), subscribing to the channel on
+   * first use.
+   */
+  watch(channel: string, member = ''): VersionWatch {
+    let members = this.channels.get(channel);
+    const known = members?.get(member);
     if (known) return known;
     const watch = new VersionWatch();
-    this.watches.set(channel, watch);
-    if (!this.subscriber) this.connect();
-    else if (this.subscriber.status === 'ready') this.subscribe(this.subscriber, [channel]);
+    // Closed: a watch that is never subscribed, so every stamp asks (and fails like every command).
+    if (this.closed) return watch;
+    if (!members) {
+      members = new Map();
+      this.channels.set(channel, members);
+      if (!this.subscriber) this.connect();
+      else if (this.subscriber.status === 'ready') this.subscribe(this.subscriber, [channel]);
+    }
+    members.set(member, watch);
+    // Already subscribed: every message from now on reaches it; it settles at its first round trip.
+    if (this.confirmed.has(channel)) watch.setSubscribed(true);
     return watch;
   }
 
-  /** The watch of `channel` if something already watches it (the lock settles it, never starts it). */
-  existing(channel: string): VersionWatch | undefined {
-    return this.watches.get(channel);
+  /** The watch of `channel` (`member`) if something already watches it (the lock settles it, never starts it). */
+  existing(channel: string, member = ''): VersionWatch | undefined {
+    return this.channels.get(channel)?.get(member);
+  }
+
+  /**
+   * Stops keeping `member`'s watch of the shared `channel` current (its partition left memory): that
+   * watch asks Redis from now on. The channel stays subscribed for the others.
+   */
+  forget(channel: string, member: string): void {
+    const members = this.channels.get(channel);
+    const watch = members?.get(member);
+    if (!watch || !members) return;
+    members.delete(member);
+    watch.setSubscribed(false);
+  }
+
+  /** How many watches the feed keeps current, over how many channels. */
+  size(): { channels: number; watches: number } {
+    let watches = 0;
+    for (const members of this.channels.values()) watches += members.size;
+    return { channels: this.channels.size, watches };
   }
 
   /** Closes the subscriber connection; every watch then asks Redis again. Idempotent. */
@@ -54,8 +93,13 @@ export class InvalidationFeed {
     clearTimeout(this.retry);
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    for (const watch of this.watches.values()) watch.setSubscribed(false);
+    this.unsubscribeAll();
     subscriber?.disconnect();
+  }
+
+  private unsubscribeAll(): void {
+    this.confirmed.clear();
+    for (const members of this.channels.values()) for (const watch of members.values()) watch.setSubscribed(false);
   }
 
   private connect(): void {
@@ -68,17 +112,29 @@ export class InvalidationFeed {
     this.subscriber = subscriber;
     // Errors show up as `close`, and the commands' own connection reports them to callers.
     subscriber.on('error', () => undefined);
-    subscriber.on('ready', () => this.subscribe(subscriber, [...this.watches.keys()]));
-    subscriber.on('close', () => {
-      for (const watch of this.watches.values()) watch.setSubscribed(false);
-    });
-    subscriber.on('message', (channel: string, version: string) => this.watches.get(channel)?.invalidate(version));
+    subscriber.on('ready', () => this.subscribe(subscriber, [...this.channels.keys()]));
+    subscriber.on('close', () => this.unsubscribeAll());
+    subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
     subscriber.once('end', () => {
       if (this.subscriber !== subscriber) return;
       this.subscriber = undefined;
       this.later();
     });
     subscriber.connect().catch(() => undefined);
+  }
+
+  private deliver(channel: string, message: string): void {
+    const members = this.channels.get(channel);
+    if (!members) return;
+    const own = members.get('');
+    if (own) {
+      own.invalidate(message);
+      return;
+    }
+    const space = message.indexOf(' ');
+    // A shared channel's message without a member says nothing anyone could act on.
+    if (space < 0) return;
+    members.get(message.slice(0, space))?.invalidate(message.slice(space + 1));
   }
 
   private later(): void {
@@ -110,7 +166,10 @@ export class InvalidationFeed {
     subscriber.subscribe(...channels).then(
       () => {
         if (this.subscriber !== subscriber || subscriber.status !== 'ready') return;
-        for (const channel of channels) this.watches.get(channel)?.setSubscribed(true);
+        for (const channel of channels) {
+          this.confirmed.add(channel);
+          for (const watch of this.channels.get(channel)?.values() ?? []) watch.setSubscribed(true);
+        }
       },
       // Refused (an ACL without this channel) or dropped: the watch stays unsubscribed, and every
       // stamp is a round trip, which is correct, only slower.

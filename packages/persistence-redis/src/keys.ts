@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The Redis keys of one cache. All share the hash tag `{partition}` so they live in one Redis
  * Cluster slot, which the Lua scripts that touch several of them at once require.
@@ -40,4 +42,51 @@ export function redisKeys(prefix: string, partition: string): RedisKeys {
     fence: `${base}:fence`,
     channel: `${base}:changed`,
   };
+}
+
+/**
+ * The keys of one partition of a partitioned store: {@link redisKeys} under the hashed key (so the
+ * raw key, which may name a user, is in no Redis key and no message), plus the store-wide
+ * `channel` every partition's writes are announced on, each message starting with `member`.
+ *
+ * @example
+ * ```ts
+ * const keys = partitionKeys('web', 'user:1234');
+ * keys.cache; // 'web:p:{<43 base64url chars>}:cache'
+ * keys.channel; // 'web:p:changed'
+ * ```
+ */
+export interface PartitionKeys extends RedisKeys {
+  /** Base64url SHA-256 of the partition key: its hash tag, and its name in change messages. */
+  readonly member: string;
+}
+
+/**
+ * The store-wide change channel of the partitioned store under `prefix`: one subscription for
+ * every partition, whatever their number.
+ *
+ * @example
+ * ```ts
+ * partitionsChannel('web'); // 'web:p:changed'
+ * ```
+ */
+export function partitionsChannel(prefix: string): string {
+  return `${prefix}:p:changed`;
+}
+
+/**
+ * Builds the keys of partition `key` under `prefix` (see {@link PartitionKeys}). SHA-256 because
+ * it is what every fleet member computes alike without sharing a secret; note that someone who
+ * can list the keys and guesses a partition key (a home account id) can confirm the guess.
+ *
+ * @example
+ * ```ts
+ * const { cache, member } = partitionKeys('web', homeAccountId);
+ * ```
+ */
+export function partitionKeys(prefix: string, key: string): PartitionKeys {
+  // UTF-16 code units, not UTF-8: UTF-8 turns every lone surrogate into U+FFFD, so two keys that
+  // differ only there would share a partition.
+  const member = createHash('sha256').update(key, 'utf16le').digest('base64url');
+  return { ...redisKeys(`${prefix}:p`, member), channel: partitionsChannel(prefix), member };
 }

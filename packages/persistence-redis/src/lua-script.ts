@@ -42,6 +42,16 @@ export class LuaScript {
     }
   }
 
+  /** Like {@link LuaScript.run}, with bulk strings in the reply as `Buffer`s (binary-safe blobs). */
+  async runBuffer(client: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    try {
+      return await client.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return client.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+    }
+  }
+
   /**
    * Runs the script, then `WAIT replicas timeoutMs` on the same connection (a pipeline, so a
    * Cluster sends both to the node that owns the keys). Resolves with the script's reply and the

@@ -12,6 +12,7 @@ import { type RedisKeys, redisKeys } from './keys.js';
 import { MAX_TIMER_MS } from './redis-client.js';
 import type { RedisConnection } from './redis-connection.js';
 import { ACQUIRE, RELEASE, RENEW } from './scripts.js';
+import type { VersionWatch } from './version-watch.js';
 
 /**
  * Where the lock lives and how it behaves.
@@ -121,11 +122,21 @@ export class RedisLock implements Lock {
   private readonly defaultTimeoutMs: number;
   private readonly keepAsideTtlMs: number;
   private hold: Hold | undefined;
+  private readonly wiring: { keys: RedisKeys; watch: VersionWatch; fenceTtlMs: number } | undefined;
 
-  constructor(connection: RedisConnection, settings: RedisLockSettings = {}) {
+  /**
+   * `wiring`: only for a partition of a partitioned store: its keys (replacing `prefix` and
+   * `partition`), the watch its version is settled in, and the shortest TTL of its fence counter.
+   */
+  constructor(
+    connection: RedisConnection,
+    settings: RedisLockSettings = {},
+    wiring?: { keys: RedisKeys; watch: VersionWatch; fenceTtlMs: number },
+  ) {
     this.connection = connection;
     const resolved = lockSettings(settings);
-    this.keys = resolved.keys;
+    this.wiring = wiring;
+    this.keys = wiring?.keys ?? resolved.keys;
     this.leaseMs = resolved.leaseMs;
     this.defaultTimeoutMs = resolved.defaultTimeoutMs;
     this.keepAsideTtlMs = resolved.keepAsideTtlMs;
@@ -176,14 +187,14 @@ export class RedisLock implements Lock {
    */
   private async tryAcquire(token: string, deadline: number): Promise<{ token: string; fence: number } | undefined> {
     const { keys } = this;
-    const watch = this.connection.existingWatch(keys.channel);
+    const watch = this.wiring ? this.wiring.watch : this.connection.existingWatch(keys.channel);
     const generation = watch?.begin() ?? 0;
     const startedAt = performance.now();
     const reply = (await this.connection.script(
       this.name,
       ACQUIRE,
       [keys.lock, keys.fence, keys.cache, asideName(keys.lock), asideName(keys.fence)],
-      [token, this.leaseMs, this.keepAsideTtlMs, randomBytes(6).toString('hex')],
+      [token, this.leaseMs, this.keepAsideTtlMs, randomBytes(6).toString('hex'), this.wiring?.fenceTtlMs ?? 0],
       // Waiting for a new primary is bounded by this acquisition's own timeout.
       deadline,
     )) as [unknown, unknown, unknown];

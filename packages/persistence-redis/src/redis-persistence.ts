@@ -7,11 +7,11 @@ import {
   PersistenceError,
   toBytes,
 } from '@msal-persist/core';
-import { type RedisKeys, redisKeys } from './keys.js';
+import { type PartitionKeys, type RedisKeys, redisKeys } from './keys.js';
 import { expectedCommandTimeout, MAX_TIMER_MS } from './redis-client.js';
 import { checkConnectionOptions, RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 import { KEEP_ASIDE_TTL_MS, type RedisLock } from './redis-lock.js';
-import { STAMP, WRITE } from './scripts.js';
+import { LOAD, STAMP, WRITE } from './scripts.js';
 import type { VersionWatch } from './version-watch.js';
 
 /**
@@ -95,6 +95,42 @@ export function persistenceSettings(settings: Omit<RedisPersistenceSettings, 'fe
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * How a partition of a partitioned store differs from a cache of its own: hashed keys, a watch fed
+ * by the store's one shared channel (its writes announce `<member> <version>` there), and an
+ * absolute expiry computed from what each write stores.
+ *
+ * @example
+ * ```ts
+ * const wiring: PartitionWiring = { keys: partitionKeys('web', key), watch, expireAt: (plain) => Date.now() + 86_400_000 };
+ * ```
+ */
+export interface PartitionWiring {
+  readonly keys: PartitionKeys;
+  readonly watch: VersionWatch;
+  /** When the stored cache (and its counters) may go, in epoch ms, given what is saved (`null`: a delete). */
+  expireAt(plain: Uint8Array | null): number;
+}
+
+/**
+ * What {@link RedisPersistence.loadIfChanged} found.
+ *
+ * @example
+ * ```ts
+ * const { version, changed, data } = await persistence.loadIfChanged(knownVersion);
+ * ```
+ */
+export interface LoadedVersion {
+  /** The version of what is stored now (`absent` when nothing is). */
+  readonly version: string;
+  /** False when `version` is the one the caller holds: `data` is then not read. */
+  readonly changed: boolean;
+  /** The decoded bytes when `changed` (null when nothing is stored). */
+  readonly data: Uint8Array | null;
+  /** Size of the stored (encoded) blob read, 0 when unchanged. */
+  readonly storedBytes: number;
+}
+
+/**
  * The token cache as one Redis hash `{ d: blob, v: version }`. Every write is one Lua script, so
  * blob and version change together, and with `fencedBy` the write is refused (`LockLost`) unless
  * this process still holds the lock. The script publishes each new version, so `stamp()` answers
@@ -120,11 +156,15 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
   private readonly fencedBy: RedisLock | undefined;
   private watched: VersionWatch | undefined;
   private ownsConnection = false;
+  private readonly wiring: PartitionWiring | undefined;
 
-  constructor(connection: RedisConnection, settings: RedisPersistenceSettings = {}) {
+  /** `wiring`: only for a partition of a partitioned store (its keys replace `prefix` and `partition`). */
+  constructor(connection: RedisConnection, settings: RedisPersistenceSettings = {}, wiring?: PartitionWiring) {
     this.connection = connection;
     this.settings = persistenceSettings(settings, connection.commandTimeoutMs);
-    this.keys = this.settings.keys;
+    this.wiring = wiring;
+    this.watched = wiring?.watch;
+    this.keys = wiring?.keys ?? this.settings.keys;
     this.codec = settings.codec;
     this.isEncrypted = settings.codec?.isEncrypted ?? false;
     this.fencedBy = settings.fencedBy;
@@ -159,12 +199,33 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     const plain = toBytes(data);
     const stored = plain.byteLength === 0 ? EMPTY : this.codec ? await this.codec.encode(plain) : plain;
     // Copy: the bytes must be a snapshot even if the caller reuses its buffer while we wait.
-    const { version } = await this.write('save', Buffer.from(stored));
+    const { version } = await this.write('save', Buffer.from(stored), plain);
     return version;
   }
 
   async delete(): Promise<void> {
     await this.write('delete', EMPTY);
+  }
+
+  /**
+   * The stored version, its remaining TTL settling this process's watch, and the decoded blob only
+   * when that version is not `known` (the version whose bytes the caller already has): one round
+   * trip, a few bytes when nothing changed.
+   */
+  async loadIfChanged(known: string | undefined): Promise<LoadedVersion> {
+    const generation = this.watched?.begin() ?? 0;
+    const startedAt = performance.now();
+    const reply = (await this.connection.run(this.name, (client) =>
+      LOAD.runBuffer(client, [this.keys.cache], [known ?? '']),
+    )) as [Buffer, number, Buffer | null];
+    const version = reply[0].toString();
+    this.watched?.settle(version, generation, startedAt, Number(reply[1]));
+    if (version === known) return { version, changed: false, data: null, storedBytes: 0 };
+    const stored = reply[2];
+    if (stored === null || stored === undefined) return { version, changed: true, data: null, storedBytes: 0 };
+    const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
+    const data = bytes.byteLength === 0 || !this.codec ? bytes : await this.codec.decode(bytes);
+    return { version, changed: true, data, storedBytes: bytes.byteLength };
   }
 
   /** The version this process knows, without a round trip while it is current; else `HGET` (one script). */
@@ -203,7 +264,11 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     return String(version);
   }
 
-  private async write(op: 'save' | 'delete' | 'aside', data: Buffer): Promise<{ version: string; aside: string }> {
+  private async write(
+    op: 'save' | 'delete' | 'aside',
+    data: Buffer,
+    plain?: Uint8Array,
+  ): Promise<{ version: string; aside: string }> {
     const { keys, settings } = this;
     const nonce = randomBytes(6).toString('hex');
     const hold = this.fencedBy?.currentHold();
@@ -217,6 +282,7 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     // 'held': only while our token is in the lock key; 'free': a fenced cache written without the lock must not race a holder.
     const mode = !this.fencedBy ? 'any' : hold ? 'held' : 'free';
     const scriptKeys = [keys.cache, keys.seq, keys.lock, asideName(keys.cache), asideName(keys.seq)];
+    if (this.wiring) scriptKeys.push(keys.fence);
     const args = [
       op,
       data,
@@ -228,6 +294,7 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
       settings.keepAsideTtlMs,
       keys.channel,
     ];
+    if (this.wiring) args.push(this.wiring.expireAt(plain ?? null), `${this.wiring.keys.member} `);
     const generation = this.watched?.begin() ?? 0;
     const startedAt = performance.now();
     const [reply, replicas] = await this.connection.run(this.name, (client) =>

@@ -26,9 +26,11 @@ end
 
 // One script for every change to the cache hash, so the fencing check and the write are one atomic
 // step: a holder whose lease expired can never slip a write in between check and write.
-// KEYS: cache hash, version counter, lock, aside name for the cache, aside name for the counter.
+// KEYS: cache hash, version counter, lock, aside name for the cache, aside name for the counter,
+// and (partitions) the fence counter.
 // ARGV: op (save|delete|aside), data, nonce, ttlMs, mode (any|free|held), lock token, fence,
-// aside ttlMs, channel.
+// aside ttlMs, channel, and (partitions) expireAt (epoch ms: the cache, its counter and its fence
+// expire then, so a partition nobody uses leaves nothing behind) and the member the message names.
 /**
  * Writes, deletes or keeps aside the cache blob, and publishes the new version on the cache's
  * channel; returns `{ version, asideKey | '', pttl }`.
@@ -70,9 +72,14 @@ else
 end
 if mode == 'held' then redis.call('HSET', KEYS[1], 'f', ARGV[7]) end
 local ttl = tonumber(ARGV[4])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+local at = tonumber(ARGV[10] or '0')
+if at > 0 then
+  redis.call('PEXPIREAT', KEYS[1], at)
+  redis.call('PEXPIREAT', KEYS[2], at)
+  if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('PEXPIREAT', KEYS[6], at) end
+elseif ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
 -- pcall: a user whose ACL forbids the channel still writes; its readers fall back to a round trip.
-redis.pcall('PUBLISH', ARGV[9], v)
+redis.pcall('PUBLISH', ARGV[9], (ARGV[11] or '') .. v)
 return {v, aside, redis.call('PTTL', KEYS[1])}
 `);
 
@@ -84,7 +91,7 @@ return {stamp_of(KEYS[1]), redis.call('PTTL', KEYS[1])}
 `);
 
 // KEYS: lock, fence counter, cache hash, aside name for the lock, aside name for the counter.
-// ARGV: token, leaseMs, aside ttlMs, nonce.
+// ARGV: token, leaseMs, aside ttlMs, nonce, and (partitions) the fence's shortest TTL in ms.
 // Returns { fence, version, pttl } when taken (fence 0 when another holder has it). A retry of an
 // acquire whose reply was lost (a failover) finds its own token and takes it again. The fence never
 // drops to or below the one stored with the last fenced write, even if the counter was lost
@@ -104,6 +111,10 @@ if last >= fence then
   fence = last + 1
   redis.call('SET', KEYS[2], fence)
 end
+-- A partition's counter must not outlive it forever (a lock taken and released without a write),
+-- nor vanish during a hold; a write moves its expiry to the cache's.
+local keep = tonumber(ARGV[5] or '0')
+if keep > 0 and redis.call('PTTL', KEYS[2]) < keep then redis.call('PEXPIRE', KEYS[2], keep) end
 return {fence, stamp_of(KEYS[3]), redis.call('PTTL', KEYS[3])}
 `);
 
@@ -123,4 +134,15 @@ if redis.call('TYPE', KEYS[1]).ok == 'string' and redis.call('GET', KEYS[1]) == 
   return redis.call('DEL', KEYS[1])
 end
 return 0
+`);
+
+// KEYS: cache hash. ARGV: the version the caller holds the bytes of ('' for none).
+// Returns { version, pttl, blob or nil }: the blob only when the version is another, so a reader
+// whose copy is current pays a round trip of a few bytes. A key of a foreign type fails (HGET).
+/** Reads the cache's version and remaining TTL, and its blob when the version differs from ARGV[1]. */
+export const LOAD = new LuaScript(`${PRELUDE}
+local v = stamp_of(KEYS[1])
+local d = false
+if v ~= ARGV[1] and v ~= 'absent' then d = redis.call('HGET', KEYS[1], 'd') end
+return {v, redis.call('PTTL', KEYS[1]), d}
 `);

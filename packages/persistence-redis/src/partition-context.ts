@@ -1,0 +1,73 @@
+import { PersistenceError } from '@msal-persist/core';
+import { type CircuitBreaker, isUnavailability } from './circuit-breaker.js';
+import type { PartitionKeys } from './keys.js';
+import type { StoreCounters } from './partition-stats.js';
+import type { PartitionEntry, PartitionTable } from './partition-table.js';
+
+/**
+ * What every partition of one `RedisPartitionedStore` shares: its table of entries (with the L1),
+ * the circuit breaker, the counters, and the failure policy. Partitions hold their keys and this,
+ * never the raw partition key.
+ *
+ * @example
+ * ```ts
+ * const value = await context.guarded(() => entry.persistence.stamp(), () => entry.version ?? 'unavailable');
+ * ```
+ */
+export class PartitionContext {
+  constructor(
+    readonly where: string,
+    readonly table: PartitionTable,
+    readonly breaker: CircuitBreaker,
+    readonly counters: StoreCounters,
+    readonly failOpen: boolean,
+    readonly maxStalenessMs: number,
+    readonly lockTimeoutMs: number,
+  ) {}
+
+  /** The entry of `keys`, made on first use. */
+  entry(keys: PartitionKeys): PartitionEntry {
+    return this.table.get(keys);
+  }
+
+  /** The L1 copy of `entry` if the store's notifications say it is current now, else `undefined`. */
+  currentCopy(entry: PartitionEntry): Uint8Array | null | undefined {
+    if (entry.bytes === undefined) return undefined;
+    const known = entry.watch.current(performance.now(), this.maxStalenessMs);
+    return known !== undefined && known === entry.version ? entry.bytes : undefined;
+  }
+
+  /**
+   * Runs `call` against Redis through the circuit breaker. When Redis is unavailable (the circuit
+   * is open, or the call fails with `NotAvailable`/`Timeout`) it answers with `fallback` under
+   * `fail-open`, and rejects under `fail-closed` (or when there is no `fallback`).
+   */
+  async guarded<T>(backend: string, call: () => T | Promise<T>, fallback?: () => T): Promise<T> {
+    if (!this.breaker.admit()) {
+      if (this.failOpen && fallback) return fallback();
+      throw this.unavailable(backend);
+    }
+    try {
+      const value = await call();
+      this.breaker.succeeded();
+      return value;
+    } catch (error) {
+      this.breaker.failed(error);
+      if (!isUnavailability(error)) throw error;
+      this.counters.unavailable++;
+      if (this.failOpen && fallback) return fallback();
+      throw error;
+    }
+  }
+
+  /** The error of a call the open circuit refused. */
+  unavailable(backend: string): PersistenceError {
+    return new PersistenceError(
+      'NotAvailable',
+      `Redis at ${this.where} is unavailable: ${this.breaker.failureThreshold} calls in a row failed, so calls fail at once ` +
+        `for ${this.breaker.openMs} ms (circuit breaker open) before one tries again. Check that redis-server is running and reachable, ` +
+        "or choose onUnavailable: 'fail-open' to serve from memory meanwhile.",
+      { backend },
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import { isPersistenceError, type Lock, type LockAcquireOptions, type LockHandle } from '@msal-persist/core';
+import type { PartitionKeys } from './keys.js';
+import type { PartitionContext } from './partition-context.js';
+import type { PartitionEntry } from './partition-table.js';
+
+/**
+ * One partition's lock: first this process's own queue (so concurrent requests of one process for
+ * one user wait in memory, not by polling Redis), then the partition's `RedisLock` (lease, fencing,
+ * the version read with the lock). While Redis is unavailable, `fail-open` hands out the
+ * in-process hold alone, and the partition's saves under it stay in memory.
+ *
+ * @example
+ * ```ts
+ * const { lock } = store.partition(homeAccountId);
+ * const handle = await lock.acquire({ timeoutMs: 5_000 });
+ * try { await persistence.save(bytes); } finally { await handle.release(); }
+ * ```
+ */
+export class RedisPartitionLock implements Lock {
+  readonly name: string;
+
+  constructor(
+    private readonly context: PartitionContext,
+    private readonly keys: PartitionKeys,
+  ) {
+    this.name = `redis-lock:${context.where}/${keys.lock}`;
+  }
+
+  async acquire(options: LockAcquireOptions = {}): Promise<LockHandle> {
+    const { context } = this;
+    const { counters } = context;
+    const timeoutMs = options.timeoutMs ?? context.lockTimeoutMs;
+    const startedAt = performance.now();
+    const deadline = Date.now() + timeoutMs;
+    const signal = options.signal ? { signal: options.signal } : {};
+    const entry = context.entry(this.keys);
+    // Another request of this process holds or awaits it: this one waits in the queue.
+    let waited = entry.busy > 0;
+    entry.busy++;
+    let local: LockHandle;
+    try {
+      local = await entry.local.acquire({ ...signal, timeoutMs });
+    } catch (error) {
+      entry.busy--;
+      if (isPersistenceError(error, 'LockTimeout')) counters.lockTimeouts++;
+      throw error;
+    }
+    try {
+      const redisHold = await context.guarded(
+        this.name,
+        async () => {
+          try {
+            return await entry.lock.acquire({ ...signal, timeoutMs: 0 });
+          } catch (error) {
+            if (!isPersistenceError(error, 'LockTimeout')) throw error;
+            // Held by another process: now wait, within what is left of the caller's timeout.
+            waited = true;
+            return await entry.lock.acquire({ ...signal, timeoutMs: Math.max(0, deadline - Date.now()) });
+          }
+        },
+        () => undefined,
+      );
+      counters.lockAcquired++;
+      if (waited) {
+        counters.lockWaited++;
+        counters.lockWaitMs += performance.now() - startedAt;
+      }
+      if (!redisHold) {
+        counters.inMemoryOnlyHolds++;
+        entry.degradedHold = true;
+      }
+      return this.handle(entry, local, redisHold);
+    } catch (error) {
+      if (isPersistenceError(error, 'LockTimeout')) counters.lockTimeouts++;
+      await local.release();
+      entry.busy--;
+      throw error;
+    }
+  }
+
+  private handle(entry: PartitionEntry, local: LockHandle, redisHold: LockHandle | undefined): LockHandle {
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          // A release Redis cannot take is left to the lease (fail-open), or reported (fail-closed).
+          if (redisHold)
+            await this.context.guarded(
+              this.name,
+              () => redisHold.release(),
+              () => undefined,
+            );
+        } finally {
+          entry.degradedHold = false;
+          await local.release();
+          entry.busy--;
+        }
+      },
+    };
+  }
+}

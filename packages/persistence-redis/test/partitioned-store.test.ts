@@ -1,0 +1,172 @@
+// The Redis partitioned store on one real redis-server: the core contract (with a second store as
+// the other process), then what is special to it: one connection and one subscription whatever
+// the number of partitions, hashed keys sharing one hash tag per partition, and the L1 serving
+// current partitions with no command at all.
+import { randomUUID } from 'node:crypto';
+import { partitionedStoreContract } from '@msal-persist/core/testing';
+import { describe, expect, it } from 'vitest';
+import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
+import { waitFor } from './servers/processes.js';
+import { decode, text } from './support/helpers.js';
+import { useRedisServer } from './support/redis-fixture.js';
+
+const redis = useRedisServer();
+const prefixOf = new WeakMap<object, string>();
+
+// With the L1 on (the default), one store instance: everything a single process relies on.
+partitionedStoreContract(
+  'RedisPartitionedStore',
+  async () => createRedisPartitionedStore({ url: redis.server.url, prefix: `contract-${randomUUID()}` }),
+  { isEncrypted: false },
+);
+
+// A second instance (another process) sees a write once its notification arrives: microseconds,
+// but after the writer's reply, while the contract reads the peer right after that reply, in the
+// same event-loop turn. maxStalenessMs: 0 makes every read a round trip, which gives exactly that
+// read-after-write order; the notification-fed L1 is tested below and across processes in
+// partitioned-store-processes.test.ts.
+partitionedStoreContract(
+  'RedisPartitionedStore, maxStalenessMs 0, with a second store as the other process',
+  async () => {
+    const prefix = `contract-${randomUUID()}`;
+    const store = await createRedisPartitionedStore({ url: redis.server.url, prefix, maxStalenessMs: 0 });
+    prefixOf.set(store, prefix);
+    return store;
+  },
+  {
+    peer: async (store) => {
+      const prefix = prefixOf.get(store) ?? '';
+      const peer = await createRedisPartitionedStore({ url: redis.server.url, prefix, maxStalenessMs: 0 });
+      prefixOf.set(peer, prefix);
+      return peer;
+    },
+    isEncrypted: false,
+    manyPartitions: 200,
+  },
+);
+
+/** Clients connected to the server now, by name ('' for unnamed), the admin client left out. */
+async function clients(): Promise<string[]> {
+  const adminId = await redis.admin.client('ID');
+  const list = (await redis.admin.client('LIST')) as string;
+  return list
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith(`id=${adminId} `))
+    .map((line) => /\bname=(\S*)/.exec(line)?.[1] ?? '');
+}
+
+/** Sum of the calls of every command the server ran, INFO and CLIENT left out (the test's own probes). */
+async function commandCalls(): Promise<number> {
+  const stats = await redis.admin.info('commandstats');
+  let calls = 0;
+  for (const [, name, count] of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (name !== 'info' && !name?.startsWith('client')) calls += Number(count);
+  }
+  return calls;
+}
+
+async function openStore(prefix: string, options: { l1MaxBytes?: number } = {}): Promise<RedisPartitionedStore> {
+  return redis.closeLater(await createRedisPartitionedStore({ url: redis.server.url, prefix, ...options }));
+}
+
+describe('RedisPartitionedStore on one server', () => {
+  it('serves 2,000 partitions over one connection and one subscribed channel', async () => {
+    const prefix = `one-connection-${randomUUID()}`;
+    const before = await clients();
+    const store = await openStore(prefix);
+    const users = Array.from({ length: 2_000 }, (_, i) => `user-${i}`);
+    for (let i = 0; i < users.length; i += 100) {
+      await Promise.all(
+        users.slice(i, i + 100).map(async (user) => {
+          const { persistence, lock } = store.partition(user);
+          const handle = await lock.acquire({ timeoutMs: 5_000 });
+          try {
+            await persistence.save(text(`{"user":"${user}"}`));
+          } finally {
+            await handle.release();
+          }
+        }),
+      );
+    }
+    for (const user of ['user-0', 'user-999', 'user-1999'])
+      expect(decode(await store.partition(user).persistence.load())).toBe(`{"user":"${user}"}`);
+
+    const now = await clients();
+    // Two sockets: the commands' and the subscriber's (a subscribed connection can run nothing else).
+    expect(now.length - before.length).toBe(2);
+    expect(now.filter((name) => name === 'msal-persist:invalidations').length).toBe(
+      before.filter((name) => name === 'msal-persist:invalidations').length + 1,
+    );
+    const channels = (await redis.admin.pubsub('CHANNELS', `${prefix}:*`)) as string[];
+    expect(channels).toEqual([`${prefix}:p:changed`]);
+    const [, subscribers] = (await redis.admin.pubsub('NUMSUB', `${prefix}:p:changed`)) as [string, number];
+    expect(Number(subscribers)).toBe(1);
+    expect(store.stats().subscription).toEqual({ channels: 1, watches: 2_000 });
+  });
+
+  it('names Redis keys after a hash of the partition key, with one hash tag per partition', async () => {
+    const prefix = `hashed-${randomUUID()}`;
+    const store = await openStore(prefix);
+    const key = 'user:RawKey-Marker-3141';
+    const { persistence, lock } = store.partition(key);
+    const handle = await lock.acquire({ timeoutMs: 5_000 });
+    await persistence.save(text('{}'));
+    await handle.release();
+    const stored = await redis.admin.keys(`${prefix}:*`);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.join(' ')).not.toContain('RawKey-Marker');
+    const { member } = partitionKeys(prefix, key);
+    expect(member).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // cache, version counter and fencing counter: one slot, so one script can touch them all.
+    expect(stored.sort()).toEqual(
+      [`${prefix}:p:{${member}}:cache`, `${prefix}:p:{${member}}:fence`, `${prefix}:p:{${member}}:seq`].sort(),
+    );
+  });
+
+  it('serves a partition the notifications prove current from memory: 1,000 reads, no command', async () => {
+    const prefix = `l1-${randomUUID()}`;
+    const writer = await openStore(prefix);
+    const reader = await openStore(prefix);
+    const { persistence } = reader.partition('user-l1');
+    const saved = await writer.partition('user-l1').persistence.save(text('{"v":1}'));
+    // Subscribed and settled: the stamp comes from memory (a string, not a promise).
+    await waitFor('the reader to know the version from memory', async () => {
+      const stamp = persistence.stamp();
+      if (typeof stamp === 'string') return stamp === saved;
+      await stamp;
+      return false;
+    });
+    expect(decode(await persistence.load())).toBe('{"v":1}');
+
+    const before = await commandCalls();
+    const hitsBefore = reader.stats().l1.hits;
+    for (let i = 0; i < 1_000; i++) {
+      expect(persistence.stamp()).toBe(saved);
+      expect(decode(await persistence.load())).toBe('{"v":1}');
+    }
+    expect(await commandCalls()).toBe(before);
+    expect(reader.stats().l1.hits - hitsBefore).toBe(1_000);
+
+    // A write elsewhere reaches the reader by its message: its next read asks Redis once, then memory again.
+    const again = await writer.partition('user-l1').persistence.save(text('{"v":2}'));
+    await waitFor('the message', () => persistence.stamp() === again);
+    expect(decode(await persistence.load())).toBe('{"v":2}');
+    const after = await commandCalls();
+    expect(decode(await persistence.load())).toBe('{"v":2}');
+    expect(await commandCalls()).toBe(after);
+  });
+
+  it('keeps the L1 within l1MaxBytes, evicting least recently used partitions and their watches', async () => {
+    const prefix = `lru-${randomUUID()}`;
+    const store = await openStore(prefix, { l1MaxBytes: 64 * 1024 });
+    const payload = 'x'.repeat(4 * 1024);
+    for (let i = 0; i < 100; i++) await store.partition(`user-${i}`).persistence.save(text(payload));
+    const { l1, subscription } = store.stats();
+    expect(l1.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(l1.evictions).toBeGreaterThan(0);
+    expect(subscription.watches).toBe(l1.entries);
+    // Evicted partitions still read correctly, from Redis.
+    expect(decode(await store.partition('user-0').persistence.load())).toBe(payload);
+  });
+});
