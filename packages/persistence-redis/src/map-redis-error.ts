@@ -49,6 +49,12 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** A connect that timed out (ioredis's `connect ETIMEDOUT`, ours `connect timed out`), not a command. */
+function isConnectTimeout(cause: unknown): boolean {
+  const message = cause instanceof Error ? cause.message : '';
+  return /^connect (ETIMEDOUT|timed out)/.test(message);
+}
+
 function isTlsCode(code: string | undefined): code is string {
   return code !== undefined && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
 }
@@ -153,8 +159,9 @@ export function mapRedisError(
 
 /**
  * True when `error` (a mapped one) is what a failover or a resharding looks like from the client:
- * no connection, a replica that was the primary, a server loading or electing. A call that waits a
- * moment reaches the new primary. Certificate problems never heal by waiting.
+ * no connection — refused, or a connect that timed out because the primary's machine is gone —, a
+ * replica that was the primary, a server loading or electing. A call that waits a moment reaches
+ * the new primary. Certificate problems and commands that timed out never heal by waiting.
  *
  * @example
  * ```ts
@@ -163,6 +170,7 @@ export function mapRedisError(
  */
 export function isSwitchingOver(error: PersistenceError): boolean {
   if (error.code === 'ReadOnly') return true;
+  if (error.code === 'Timeout') return isConnectTimeout(error.cause);
   if (error.code !== 'NotAvailable') return false;
   return !isTlsCode(codeOf(error.cause));
 }
@@ -194,8 +202,9 @@ export function failoverOutlasted(
       ? 'Check that every slot has a primary that runs (CLUSTER INFO says cluster_state:ok; a failed primary needs a replica to take over), ' +
         'or raise failoverTimeoutMs above cluster-node-timeout plus an election.'
       : 'Check that redis-server is running, and the host, port, TLS and firewall settings, or raise failoverTimeoutMs.';
+  // A connect that timed out on every try is no primary either: NotAvailable, like a refused one.
   return new PersistenceError(
-    error.code,
+    error.code === 'ReadOnly' ? 'ReadOnly' : 'NotAvailable',
     `Redis at ${where} had no ${error.code === 'ReadOnly' ? 'writable ' : ''}primary within ${limit}; the last attempt failed with ${shown}. ${check}`,
     { backend: error.backend, cause: error.cause },
   );

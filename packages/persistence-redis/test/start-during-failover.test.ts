@@ -11,13 +11,14 @@ import { isPersistenceError } from '@msal-persist/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, type RedisConnectionOptions, RedisPersistence, redisKeys } from '../src/index.js';
+import { type BlackHole, startBlackHole } from './servers/black-hole.js';
 import { freePort, waitFor } from './servers/processes.js';
 import { type RedisClusterServers, startRedisCluster } from './servers/redis-cluster.js';
 import { type SentinelTopology, startSentinelTopology } from './servers/redis-sentinel.js';
 import { type RedisServer, startRedisServer } from './servers/redis-server.js';
 import { runFixture } from './support/children.js';
-import { storedSecrets } from './support/daemon-app.js';
-import { failure } from './support/helpers.js';
+import { daemonApp, storedSecrets } from './support/daemon-app.js';
+import { failure, persistenceErrorIn } from './support/helpers.js';
 
 interface GatedResult {
   created: boolean;
@@ -109,6 +110,44 @@ describe('a process started while the Sentinel primary is down', () => {
     const results = await writers.results();
     await expectAllStored(results, connection, partition);
     expect(await topology.primaryPort()).toBe(topology.replica.port);
+  }, 90_000);
+});
+
+describe('a Sentinel primary whose machine is gone (connections to it time out, none is refused)', () => {
+  let topology: SentinelTopology;
+  let hole: BlackHole | undefined;
+  beforeAll(async () => {
+    topology = await startSentinelTopology();
+  }, 60_000);
+  afterAll(async () => {
+    await hole?.stop();
+    await topology?.stop();
+  });
+
+  it('a process started then and a call already running both wait for the new primary, every token stored', async () => {
+    const partition = randomUUID();
+    const connection = through(topology);
+    const running = await createRedisCache({ ...connection, partition });
+    try {
+      const app = daemonApp(running);
+      await app.token('api://before/.default');
+      const writers = await gatedWriters(2, {
+        CONNECTION: JSON.stringify(connection),
+        PARTITION: partition,
+        WRITES: '2',
+      });
+      await topology.primary.kill();
+      hole = await startBlackHole(topology.primary.port);
+      writers.go();
+      const [during, results] = await Promise.all([failure(app.token('api://during/.default')), writers.results()]);
+      await expectAllStored(results, connection, partition);
+      expect(during === undefined ? 'succeeded' : (persistenceErrorIn(during)?.message ?? String(during))).toBe(
+        'succeeded',
+      );
+      expect(await topology.primaryPort()).toBe(topology.replica.port);
+    } finally {
+      await running.close();
+    }
   }, 90_000);
 });
 

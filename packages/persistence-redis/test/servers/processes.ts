@@ -5,6 +5,7 @@ const INSTALL: Record<string, string> = {
   'redis-server': 'apt-get install -y redis-server',
   'redis-cli': 'apt-get install -y redis-tools',
   openssl: 'apt-get install -y openssl',
+  python3: 'apt-get install -y python3',
 };
 
 /** Throws (the test fails, never skips) when `command` is not installed, naming the install line. */
