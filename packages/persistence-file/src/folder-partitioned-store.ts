@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { constants, type Dir } from 'node:fs';
+import { type FileHandle, open, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type BytesCodec,
@@ -11,9 +13,9 @@ import {
   resolveLogger,
 } from '@msal-persist/core';
 import { FileLock, type FileLockOptions } from './file-lock.js';
-import { FilePersistence } from './file-persistence.js';
 import { type FolderSweepResult, sweepFolder } from './folder-sweep.js';
-import { PartitionCodec } from './partition-codec.js';
+import { MAX_PARTITION_HEADER_BYTES, PartitionCodec, readPartitionHeader } from './partition-codec.js';
+import { PartitionPersistence } from './partition-persistence.js';
 import { resolvePath } from './resolve-path.js';
 
 /**
@@ -49,6 +51,23 @@ export interface FolderPartitionedStoreOptions {
 
 /** File name suffix of a partition's cache; its lock is `<file>.lockfile`, as every MSAL extension's. */
 export const PARTITION_FILE_SUFFIX = '.cache';
+
+const PARTITION_FILE = /^[0-9a-f]{64}\.cache$/;
+
+async function readStart(path: string, limit: number): Promise<Uint8Array | undefined> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!(await handle.stat()).isFile()) return undefined;
+    const buffer = new Uint8Array(limit);
+    const { bytesRead } = await handle.read(buffer, 0, limit, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
 
 /**
  * The name of a key's partition file: SHA-256 hex of the key (lower case, so keys differing only in
@@ -142,9 +161,45 @@ export class FolderPartitionedStore implements PartitionedStore {
     });
     return {
       key,
-      persistence: new FilePersistence(path, { codec, name, ...(this.mode === undefined ? {} : { mode: this.mode }) }),
+      persistence: new PartitionPersistence(path, {
+        codec,
+        name,
+        ...(this.mode === undefined ? {} : { mode: this.mode }),
+      }),
       lock: new FileLock(`${path}.lockfile`, this.lockOptions),
     };
+  }
+
+  /**
+   * The first `limit` bytes of some partition's stored body (after its header), or `undefined` when
+   * the folder holds none. For a codec that finds its key from what is stored (the kernel-keyring
+   * codec's `storedHeader`), so a new process reuses the store's key instead of adding one.
+   *
+   * @example
+   * ```ts
+   * const codec = new KernelKeyringCodec({ backend, storedHeader: () => store.storedBodySample(256) });
+   * ```
+   */
+  async storedBodySample(limit: number): Promise<Uint8Array | undefined> {
+    let folder: Dir;
+    try {
+      folder = await opendir(this.dir);
+    } catch {
+      return undefined;
+    }
+    try {
+      for await (const entry of folder) {
+        if (!entry.isFile() || !PARTITION_FILE.test(entry.name)) continue;
+        const start = await readStart(join(this.dir, entry.name), MAX_PARTITION_HEADER_BYTES + limit);
+        const header = start && readPartitionHeader(start);
+        if (header && start.byteLength > header.bodyStart) {
+          return start.subarray(header.bodyStart, header.bodyStart + limit);
+        }
+      }
+    } catch {
+      // Unreadable entries only mean no sample: the codec then starts a key of its own.
+    }
+    return undefined;
   }
 
   /**

@@ -36,6 +36,11 @@ export function readPartitionHeader(stored: Uint8Array): PartitionHeader | undef
   return { retention: match[1] === '-' ? undefined : Number(match[1]), bodyStart: end + 1 };
 }
 
+/** A codec that can tell content whose key is gone for good (`KernelKeyringCodec`). */
+interface KeyAwareCodec extends BytesCodec {
+  keyIsGone?(stored: Uint8Array): Promise<boolean>;
+}
+
 /** Options for {@link PartitionCodec}. */
 export interface PartitionCodecOptions {
   /** The store's codec (encryption), shared by all partitions; none stores the cache as it is. */
@@ -104,6 +109,17 @@ export class PartitionCodec implements BytesCodec {
       throw this.corrupt("it belongs to another partition (copied over this one's file)");
     }
     return plain.subarray(binding.byteLength);
+  }
+
+  /**
+   * True when `stored` can provably never be decoded: the store codec says its key is gone (the
+   * kernel-keyring codec's `keyIsGone`). Codecs without that check never say so.
+   */
+  async isUnrecoverable(stored: Uint8Array): Promise<boolean> {
+    const header = readPartitionHeader(stored);
+    const check = (this.options.inner as KeyAwareCodec | undefined)?.keyIsGone;
+    if (!header || typeof check !== 'function') return false;
+    return check.call(this.options.inner, stored.subarray(header.bodyStart));
   }
 
   private corrupt(reason: string, cause?: unknown): PersistenceError {

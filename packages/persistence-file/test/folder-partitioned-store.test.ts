@@ -101,6 +101,31 @@ describe('FolderPartitionedStore', () => {
     expect(isPersistenceError(error, 'Corrupt')).toBe(true);
   });
 
+  it('deletes, rather than keeps aside, content whose key the codec says is gone for good', async () => {
+    class ForgetfulCodec extends AesTestCodec {
+      gone = false;
+      async keyIsGone(): Promise<boolean> {
+        return this.gone;
+      }
+    }
+    const codec = new ForgetfulCodec();
+    const store = new FolderPartitionedStore({ dir: join(space.dir, 'p'), codec });
+    const { persistence } = store.partition('user:ada');
+    await persistence.save(text('{}'));
+    expect(await persistence.keepAside?.()).toMatch(/\.corrupt-/);
+    await persistence.save(text('{}'));
+    codec.gone = true;
+    expect(await persistence.keepAside?.()).toBeUndefined();
+    expect(readdirSync(store.dir).filter((name) => !name.includes('.corrupt-'))).toEqual([]);
+  });
+
+  it('hands a codec the start of some stored body, to find the key a new process should reuse', async () => {
+    const store = new FolderPartitionedStore({ dir: join(space.dir, 'p') });
+    expect(await store.storedBodySample(8)).toBeUndefined();
+    await store.partition('a').persistence.save(text('{"body":1}'));
+    expect(new TextDecoder().decode(await store.storedBodySample(8))).toBe('{"body":');
+  });
+
   describe('sweep', () => {
     it('drops expired app/OBO partitions and empty ones, keeps live ones and signed-in users within the idle window', async () => {
       const codec = new AesTestCodec();
