@@ -1,9 +1,18 @@
-import { promises as fsp } from 'node:fs';
-import { asideName, type BytesCodec, isPersistenceError, type Persistence, PersistenceError } from '@msal-persist/core';
+import { promises as fsp, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  asideName,
+  type BytesCodec,
+  consoleLogger,
+  isPersistenceError,
+  type Logger,
+  type Persistence,
+  PersistenceError,
+} from '@msal-persist/core';
 import { errnoOf, toFileError } from './file-errors.js';
 import { fileStamp } from './file-stamp.js';
 import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
-import { fileKind, READ_NONBLOCK } from './regular-file.js';
+import { fileKind, READ_OWN_FILE } from './regular-file.js';
 import { resolveFilePath } from './resolve-path.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
@@ -27,6 +36,11 @@ export interface FilePersistenceOptions {
   name?: string;
   /** File-system seam for the atomic write and the stamp, for tests that inject failures or coarse clocks. */
   fs?: AtomicFileSystem;
+  /**
+   * Receives the warning about a cache folder others may write (once per instance). Default: the
+   * console, as the cache plugin's; `{}` silences it.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -34,8 +48,11 @@ export interface FilePersistenceOptions {
  * POSIX, and a `stat`-based change stamp. Plaintext unless given an encrypting `codec`.
  *
  * The path is made absolute once, at construction, and must not be a folder. Anything but a
- * regular file found there later (a folder, a FIFO) is reported by `load` as `Corrupt` without
- * blocking, so the cache plugin carries on with an empty cache; `keepAside` moves only regular files.
+ * regular file found there later (a folder, a FIFO, a symbolic link, which is never followed) is
+ * reported by `load` as `Corrupt` without blocking, so the cache plugin carries on with an empty
+ * cache; `keepAside` moves only regular files. On POSIX `load` reads only a file owned by this
+ * user and writable by nobody else (else `AccessDenied`: someone else could have written it), and
+ * warns once when the folder may be written by others without the sticky bit.
  *
  * @example
  * ```ts
@@ -57,6 +74,8 @@ export class FilePersistence implements Persistence {
   private readonly mode: number;
   private readonly codec: BytesCodec | undefined;
   private readonly fs: AtomicFileSystem;
+  private readonly logger: Logger;
+  private folderChecked = false;
 
   constructor(path: string, options: FilePersistenceOptions = {}) {
     this.path = resolveFilePath(path, 'cachePath');
@@ -65,6 +84,7 @@ export class FilePersistence implements Persistence {
     this.codec = options.codec;
     this.isEncrypted = options.codec?.isEncrypted ?? false;
     this.fs = options.fs ?? nodeFileSystem;
+    this.logger = options.logger ?? consoleLogger;
   }
 
   async load(): Promise<Uint8Array | null> {
@@ -73,15 +93,20 @@ export class FilePersistence implements Persistence {
     try {
       // Non-blocking: a FIFO at the path would otherwise block the open until a writer comes,
       // holding a thread-pool thread that not even process.exit() gets back.
-      handle = await fsp.open(this.path, READ_NONBLOCK);
+      handle = await fsp.open(this.path, READ_OWN_FILE);
     } catch (error) {
       if (errnoOf(error).code === 'ENOENT') return null;
       if (errnoOf(error).code === 'EISDIR') throw this.notACacheFile('a folder', error);
+      // O_NOFOLLOW refused a symbolic link at the path.
+      if (errnoOf(error).code === 'ELOOP') throw this.notACacheFile('a symbolic link', error);
       throw toFileError(error, this.name, `read the token cache ${this.path}`);
     }
     try {
+      // fstat of what we opened: the checks are about these very bytes, whatever the path says now.
       const stats = await handle.stat();
       if (!stats.isFile()) throw this.notACacheFile(fileKind(stats));
+      this.checkOwnFile(stats);
+      await this.checkFolderOnce();
       stored = await handle.readFile();
     } catch (error) {
       throw toFileError(error, this.name, `read the token cache ${this.path}`);
@@ -157,6 +182,54 @@ export class FilePersistence implements Persistence {
         throw toFileError(error, this.name, `move the unreadable token cache ${this.path} aside`);
       }
     }
+  }
+
+  /**
+   * A cache file another uid owns, or one others may write, may hold whatever they put there (a
+   * forged account): refused, not loaded. Not on Windows, where modes and uids do not apply.
+   */
+  private checkOwnFile(stats: Stats): void {
+    const uid = process.getuid?.();
+    if (uid === undefined || process.platform === 'win32') return;
+    if (stats.uid !== uid) {
+      throw new PersistenceError(
+        'AccessDenied',
+        `${this.path} is owned by uid ${stats.uid}, not by this user (uid ${uid}): someone else created it (in a shared ` +
+          'folder they can), so its content is not trusted. Remove it, or choose a cache path in a folder only you can ' +
+          'write (e.g. under ~/.cache).',
+        { backend: this.name },
+      );
+    }
+    const writable = stats.mode & 0o022;
+    if (writable) {
+      const who = writable & 0o020 ? 'group' : 'others';
+      throw new PersistenceError(
+        'AccessDenied',
+        `${this.path} is writable by ${who} (mode ${(stats.mode & 0o7777).toString(8)}), so its content is not trusted. ` +
+          `If it is yours as it is, \`chmod go-w ${this.path}\`; else remove it.`,
+        { backend: this.name },
+      );
+    }
+  }
+
+  /**
+   * Warns once when the folder is writable by group or others and not protected by the sticky bit
+   * of an owner we trust (us or root, as /tmp): anyone there may replace or remove the cache.
+   */
+  private async checkFolderOnce(): Promise<void> {
+    const uid = process.getuid?.();
+    if (this.folderChecked || uid === undefined || process.platform === 'win32') return;
+    this.folderChecked = true;
+    const folder = dirname(this.path);
+    const stats = await fsp.stat(folder).catch(() => undefined);
+    if (!stats || (stats.mode & 0o022) === 0) return;
+    const sticky = (stats.mode & 0o1000) !== 0 && (stats.uid === uid || stats.uid === 0);
+    if (sticky) return;
+    const who = stats.mode & 0o002 ? 'others' : 'its group';
+    this.logger.warn?.(
+      `The token cache folder ${folder} is writable by ${who} (mode ${(stats.mode & 0o7777).toString(8)}), without ` +
+        `the sticky bit: they can replace or remove ${this.path}. \`chmod go-w ${folder}\`, or choose a folder only you can write.`,
+    );
   }
 
   private notACacheFile(kind: string, cause?: unknown): PersistenceError {

@@ -6,6 +6,13 @@ import { constants } from 'node:fs';
  */
 export const READ_NONBLOCK = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
+/**
+ * {@link READ_NONBLOCK} plus `O_NOFOLLOW` where it exists (POSIX): a symbolic link at the last
+ * component fails the open (`ELOOP`) instead of reading whatever it points to. For the cache file,
+ * which only we create and atomic saves always replace with a regular file.
+ */
+export const READ_OWN_FILE = READ_NONBLOCK | (constants.O_NOFOLLOW ?? 0);
+
 /** Thrown when a path we read holds something other than a regular file (a FIFO, a folder, a device). */
 export class NotARegularFileError extends Error {
   override readonly name = 'NotARegularFileError';
