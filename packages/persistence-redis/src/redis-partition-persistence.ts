@@ -39,9 +39,11 @@ export class RedisPartitionPersistence implements Persistence {
     const known = entry.watch.current(performance.now(), this.context.maxStalenessMs);
     if (known !== undefined) return known;
     if (entry.degradedHold) return this.fromMemory(entry).version;
+    // The round trip that learns the version brings the bytes too when they changed: the plugin
+    // loads them next, from the L1 then.
     return this.context.guarded(
       this.name,
-      () => entry.persistence.stamp(),
+      async () => (await this.read(entry)).version,
       () => this.fromMemory(entry).version,
     );
   }
@@ -58,7 +60,7 @@ export class RedisPartitionPersistence implements Persistence {
     if (entry.degradedHold) return this.fromMemory(entry).bytes;
     return context.guarded(
       this.name,
-      () => this.read(entry),
+      async () => (await this.read(entry)).bytes,
       () => this.fromMemory(entry).bytes,
     );
   }
@@ -97,14 +99,15 @@ export class RedisPartitionPersistence implements Persistence {
     return this.context.guarded(this.name, () => entry.persistence.keepAside());
   }
 
-  private async read(entry: PartitionEntry): Promise<Uint8Array | null> {
+  /** One round trip: the stored version, and the bytes unless the L1 copy is of that version. */
+  private async read(entry: PartitionEntry): Promise<{ version: string; bytes: Uint8Array | null }> {
     const { counters, table } = this.context;
     const had = entry.bytes;
     const loaded = await entry.persistence.loadIfChanged(had === undefined ? undefined : entry.version);
     counters.reads++;
     if (!loaded.changed && had !== undefined) {
       counters.unchanged++;
-      return had === null ? null : had.slice();
+      return { version: loaded.version, bytes: had === null ? null : had.slice() };
     }
     if (loaded.data === null) counters.readMisses++;
     else {
@@ -112,7 +115,7 @@ export class RedisPartitionPersistence implements Persistence {
       counters.bytesRead += loaded.data.byteLength;
     }
     table.remember(entry, loaded.version, loaded.data);
-    return loaded.data === null ? null : loaded.data.slice();
+    return { version: loaded.version, bytes: loaded.data === null ? null : loaded.data.slice() };
   }
 
   /** What memory holds while Redis cannot be asked (`fail-open`). */

@@ -157,6 +157,31 @@ describe('RedisPartitionedStore on one server', () => {
     expect(await commandCalls()).toBe(after);
   });
 
+  it('under the lock a load never returns the L1 copy of an older version, even when the message was lost', async () => {
+    const prefix = `under-lock-${randomUUID()}`;
+    const store = await openStore(prefix);
+    const { persistence, lock } = store.partition('user-lock');
+    const saved = await persistence.save(text('{"v":1}'));
+    expect(decode(await persistence.load())).toBe('{"v":1}');
+    await waitFor('a stamp from memory (subscribed)', async () => {
+      const stamp = persistence.stamp();
+      if (typeof stamp === 'string') return stamp === saved;
+      await stamp;
+      return false;
+    });
+    // Another writer's save whose message never arrives: written straight into the hash.
+    const { cache } = partitionKeys(prefix, 'user-lock');
+    await redis.admin.hset(cache, 'd', '{"v":2}', 'v', 'written-without-message');
+    const handle = await lock.acquire({ timeoutMs: 5_000 });
+    try {
+      // The lock read the version: the stamp moved, and the copy of {"v":1} must not be served.
+      expect(persistence.stamp()).toBe('written-without-message');
+      expect(decode(await persistence.load())).toBe('{"v":2}');
+    } finally {
+      await handle.release();
+    }
+  });
+
   it('keeps the L1 within l1MaxBytes, evicting least recently used partitions and their watches', async () => {
     const prefix = `lru-${randomUUID()}`;
     const store = await openStore(prefix, { l1MaxBytes: 64 * 1024 });
