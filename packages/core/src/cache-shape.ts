@@ -73,6 +73,30 @@ const LABELS: Record<string, string> = {
 
 const USABLE: CacheShape = { verdict: 'usable' };
 
+// msal-node's serialize() merges its snapshot into the new state by calling `hasOwnProperty` as a
+// method of every object in it, at any depth: a member of that name makes it throw a TypeError.
+const SHADOW = 'hasOwnProperty';
+
+/** Whether any object in `value` has an own member named {@link SHADOW}; iterative, for any depth. */
+function hasShadowMember(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null) continue;
+    if (!Array.isArray(next) && Object.hasOwn(next, SHADOW)) return true;
+    for (const child of Object.values(next)) if (typeof child === 'object' && child !== null) pending.push(child);
+  }
+  return false;
+}
+
+function isJsonNotNull(text: string): boolean {
+  try {
+    return JSON.parse(text) !== null;
+  } catch {
+    return false;
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -110,6 +134,10 @@ function unusableEntry(section: Section, entry: unknown): string | undefined {
     ) {
       return `${an}'s tenantProfiles is not a list of strings`;
     }
+    // msal-node JSON.parses each profile when it loads the cache and reads `tenantId` from it when
+    // it lists accounts.
+    if (Array.isArray(profiles) && !profiles.every(isJsonNotNull))
+      return `${an}'s tenant profile is not JSON or is null`;
   }
   return undefined;
 }
@@ -141,6 +169,10 @@ function lossyEntry(section: Section, key: string, entry: Record<string, unknown
 export function checkCacheShape(text: string): CacheShape {
   const cache: unknown = JSON.parse(text);
   if (!isPlainObject(cache)) return { verdict: 'unusable', reason: 'the cache is not a JSON object' };
+  // The walk runs only when the text may hold the name (spelled out, or behind a \u escape).
+  if ((text.includes(SHADOW) || text.includes('\\u')) && hasShadowMember(cache)) {
+    return { verdict: 'unusable', reason: `a member is named ${SHADOW}, which msal-node cannot merge` };
+  }
   let lossy: string | undefined;
   // msal-node keeps every entry in one map, so a key used in two sections loses one of them.
   const seen = new Set<string>();
