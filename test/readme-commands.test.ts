@@ -1,7 +1,7 @@
 // Every shell command the READMEs print runs as written from the repository root, on a headless
 // Linux, in a fresh environment (its own HOME and cache folder): it succeeds, or it fails with one
 // line saying why and what to do, a non-zero exit and no stack trace.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,30 @@ function run(command: string, env: Record<string, string>, prefix: string[] = []
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** A command ending in `&` starts a server: it runs in the background until the README's commands are done. */
+const background = (command: string) => /\s&$/.test(command);
+
+function startInBackground(command: string, env: Record<string, string>): ChildProcess {
+  // Its own process group, so that stopping it stops pnpm and the server under it.
+  return spawn('bash', ['-c', command.replace(/\s&$/, '')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: 'ignore',
+  });
+}
+
+async function stopAll(servers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    servers.map(async (server) => {
+      if (server.exitCode !== null || server.signalCode !== null || server.pid === undefined) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      process.kill(-server.pid, 'SIGTERM');
+      await exited;
+    }),
+  );
 }
 
 /** What pnpm itself prints around a script: its header, and on failure where and with what code. */
@@ -106,17 +130,30 @@ describe.runIf(linux).each(exampleReadmes)('%s', { timeout: 180_000 }, (readme) 
 
   it('runs every command in order on a headless Linux (no Secret Service): each succeeds', async () => {
     const env = { ...freshUser(), ...noSecretService };
-    for (const command of commands) {
-      const result = await run(command, env);
-      expect(result.code, `${command}\n${result.stderr}`).toBe(0);
-      expect(result.stderr, command).not.toMatch(/^\s+at /m);
-      expect(() => JSON.parse(ownLines(result.stdout).at(-1) ?? ''), command).not.toThrow();
+    const servers: ChildProcess[] = [];
+    try {
+      for (const command of commands) {
+        if (background(command)) {
+          servers.push(startInBackground(command, env));
+          continue;
+        }
+        const result = await run(command, env);
+        expect(result.code, `${command}\n${result.stderr}`).toBe(0);
+        expect(result.stderr, command).not.toMatch(/^\s+at /m);
+        expect(() => JSON.parse(ownLines(result.stdout).at(-1) ?? ''), command).not.toThrow();
+      }
+      // A server that died early would have failed the commands that call it; one alive now ran throughout.
+      for (const server of servers) expect(server.exitCode, 'a background server exited early').toBeNull();
+    } finally {
+      await stopAll(servers);
     }
   });
 
   it('where no encrypted store works (a container refusing keyrings): one line saying why and what to do, exit 1', async () => {
     const env = { ...freshUser(), ...noSecretService };
-    const command = commands.find((c) => !c.startsWith('ALLOW_PLAINTEXT=') && !c.startsWith('scripts/')) ?? '';
+    const first = commands.find((c) => !c.startsWith('ALLOW_PLAINTEXT=') && !c.startsWith('scripts/')) ?? '';
+    // A server's start command, run in the foreground: it must stop at start-up.
+    const command = first.replace(/\s&$/, '');
     const result = await run(command, env, refuseKeyring);
     expect(result.code, result.stderr).toBe(1);
     const lines = ownLines(result.stderr);

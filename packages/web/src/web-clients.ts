@@ -232,9 +232,8 @@ export class WebClients {
     const key = userPartitionKey(this.clientId, homeAccountId);
     const account = await this.bind(key, new CacheOnlyNetwork()).app.getTokenCache().getAccountByHomeId(homeAccountId);
     if (!account) return null;
-    return this.acquire('user', key, request.scopes, request.claims, false, (app) =>
-      app.acquireTokenSilent({ ...rest, account }),
-    );
+    const silent: SilentFlowRequest = { ...rest, scopes: request.scopes, account };
+    return this.acquire('user', key, request.scopes, request.claims, false, (app) => app.acquireTokenSilent(silent));
   }
 
   /**
