@@ -209,3 +209,16 @@ export function failoverOutlasted(
     { backend: error.backend, cause: error.cause },
   );
 }
+
+/**
+ * True when `error` (a mapped one) is a command that got no answer in time: on a Sentinel or
+ * Cluster connection the primary may be hung (a frozen VM keeps its sockets open) and replaced.
+ *
+ * @example
+ * ```ts
+ * if (isCommandTimeout(mapped)) client.disconnect(true);
+ * ```
+ */
+export function isCommandTimeout(error: PersistenceError): boolean {
+  return error.code === 'Timeout' && error.cause instanceof Error && /^Command timed out/.test(error.cause.message);
+}

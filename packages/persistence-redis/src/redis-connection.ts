@@ -3,7 +3,13 @@ import { checkNumberOption, delay, PersistenceError } from '@msal-persist/core';
 import type { RedisOptions } from 'ioredis';
 import { InvalidationFeed } from './invalidation-feed.js';
 import type { LuaScript, ScriptArg } from './lua-script.js';
-import { type ConnectionProblem, failoverOutlasted, isSwitchingOver, mapRedisError } from './map-redis-error.js';
+import {
+  type ConnectionProblem,
+  failoverOutlasted,
+  isCommandTimeout,
+  isSwitchingOver,
+  mapRedisError,
+} from './map-redis-error.js';
 import {
   buildClient,
   clientCommandTimeout,
@@ -223,7 +229,12 @@ export class RedisConnection {
       } catch (error) {
         const mapped = this.map(error, backend);
         const pause = Math.min(50 * 2 ** tries, 500);
-        if (this.failoverTimeoutMs === 0 || !isSwitchingOver(mapped)) throw mapped;
+        // A hung primary (a frozen VM) keeps our socket open and answers nothing: the sentinels or
+        // the Cluster replace it, but this client would wait on that socket until it comes back.
+        // Drop it, so the reconnect asks for the primary again, and wait as for any failover.
+        const hung = this.failoverTimeoutMs > 0 && this.owned && isCommandTimeout(mapped);
+        if (hung && this.client.status === 'ready') this.client.disconnect(true);
+        if (this.failoverTimeoutMs === 0 || !(hung || isSwitchingOver(mapped))) throw mapped;
         if (Date.now() >= deadline) {
           // No wait was allowed (a lease renewal): the plain error. Otherwise say what ran out.
           if (deadline <= started) throw mapped;

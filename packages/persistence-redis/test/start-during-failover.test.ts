@@ -113,14 +113,33 @@ describe('a process started while the Sentinel primary is down', () => {
   }, 90_000);
 });
 
-describe('a Sentinel primary whose machine is gone (connections to it time out, none is refused)', () => {
+/** Ways a primary stops serving without refusing connections; each returns how to clean up. */
+const silentFailures: [string, (topology: SentinelTopology) => Promise<() => Promise<void>>][] = [
+  [
+    'whose machine is gone (connections to it time out, none is refused)',
+    async (topology) => {
+      await topology.primary.kill();
+      const hole: BlackHole = await startBlackHole(topology.primary.port);
+      return () => hole.stop();
+    },
+  ],
+  [
+    'that hangs (SIGSTOP, like a frozen VM: connections accepted, nothing answered)',
+    async (topology) => {
+      topology.primary.pause();
+      return async () => topology.primary.resume();
+    },
+  ],
+];
+
+describe.each(silentFailures)('a Sentinel primary %s', (_, fail) => {
   let topology: SentinelTopology;
-  let hole: BlackHole | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     topology = await startSentinelTopology();
   }, 60_000);
   afterAll(async () => {
-    await hole?.stop();
+    await cleanup?.();
     await topology?.stop();
   });
 
@@ -136,8 +155,7 @@ describe('a Sentinel primary whose machine is gone (connections to it time out, 
         PARTITION: partition,
         WRITES: '2',
       });
-      await topology.primary.kill();
-      hole = await startBlackHole(topology.primary.port);
+      cleanup = await fail(topology);
       writers.go();
       const [during, results] = await Promise.all([failure(app.token('api://during/.default')), writers.results()]);
       await expectAllStored(results, connection, partition);
