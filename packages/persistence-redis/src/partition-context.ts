@@ -15,6 +15,13 @@ import type { PartitionEntry, PartitionTable } from './partition-table.js';
  * ```
  */
 export class PartitionContext {
+  /**
+   * Set when a call found Redis unavailable, cleared by the next answer: the subscription may not
+   * have noticed yet (a dead server's socket can still read as connected), so until Redis answers
+   * again no version is trusted from memory alone.
+   */
+  private suspect = false;
+
   constructor(
     readonly where: string,
     readonly table: PartitionTable,
@@ -30,10 +37,16 @@ export class PartitionContext {
     return this.table.get(keys);
   }
 
+  /** The version of `entry` if the store's notifications say it is current now, else `undefined`. */
+  knownVersion(entry: PartitionEntry): string | undefined {
+    if (this.suspect) return undefined;
+    return entry.watch.current(performance.now(), this.maxStalenessMs);
+  }
+
   /** The L1 copy of `entry` if the store's notifications say it is current now, else `undefined`. */
   currentCopy(entry: PartitionEntry): Uint8Array | null | undefined {
     if (entry.bytes === undefined) return undefined;
-    const known = entry.watch.current(performance.now(), this.maxStalenessMs);
+    const known = this.knownVersion(entry);
     return known !== undefined && known === entry.version ? entry.bytes : undefined;
   }
 
@@ -50,10 +63,12 @@ export class PartitionContext {
     try {
       const value = await call();
       this.breaker.succeeded();
+      this.suspect = false;
       return value;
     } catch (error) {
       this.breaker.failed(error);
       if (!isUnavailability(error)) throw error;
+      this.suspect = true;
       this.counters.unavailable++;
       if (this.failOpen && fallback) return fallback();
       throw error;

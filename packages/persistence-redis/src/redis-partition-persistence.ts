@@ -36,7 +36,7 @@ export class RedisPartitionPersistence implements Persistence {
 
   stamp(): string | Promise<string> {
     const entry = this.context.entry(this.keys);
-    const known = entry.watch.current(performance.now(), this.context.maxStalenessMs);
+    const known = this.context.knownVersion(entry);
     if (known !== undefined) return known;
     if (entry.degradedHold) return this.fromMemory(entry).version;
     // The round trip that learns the version brings the bytes too when they changed: the plugin
