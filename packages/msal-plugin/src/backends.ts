@@ -118,7 +118,7 @@ const INSTALLED_ON: Record<Exclude<BackendName, 'file'>, string> = {
  * are simply absent. Used as `import(name).catch(notInstalled(…))`: bundlers accept that form when
  * the package is missing at build time and leave the import for run time.
  */
-function notInstalled(backend: Exclude<BackendName, 'file'>, name: string): (error: unknown) => never {
+export function notInstalled(backend: Exclude<BackendName, 'file'>, name: string): (error: unknown) => never {
   return (error) => {
     const code = (error as { code?: unknown } | null)?.code;
     const missing =
