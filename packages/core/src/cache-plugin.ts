@@ -286,7 +286,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     if (!held) return;
     this.held.delete(context);
     try {
-      if (held.handle) await this.persist(context.tokenCache, held.state);
+      if (held.handle) await this.persist(context.tokenCache, held.state, held.handle);
       else this.keepInMemory(context.tokenCache, held.state);
     } finally {
       held.state.writes--;
@@ -313,6 +313,8 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     const held = await this.hold(true);
     try {
       try {
+        // A hold broken while this process was stopped must not delete a newer save.
+        await held.handle?.verify?.();
         await this.persistence.delete();
       } catch (error) {
         throw this.wrap(error, 'delete');
@@ -619,19 +621,20 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     );
   }
 
-  private async persist(tokenCache: SerializableTokenCache, state: CacheState): Promise<void> {
+  private async persist(tokenCache: SerializableTokenCache, state: CacheState, handle: LockHandle): Promise<void> {
     const text = this.serialize(tokenCache, state);
     if (text === undefined) return;
     const epoch = state.epoch;
     if (state.asideStamp !== undefined && state.asideStamp === state.stamp) {
       state.asideStamp = undefined;
-      await this.keepAside();
+      await this.keepAside(handle);
     }
     let stamp: string;
     const started = this.debug ? performance.now() : 0;
     const bytes = textToBytes(text);
     try {
-      stamp = await this.persistence.save(bytes);
+      // The persistence checks the hold right before it replaces the stored bytes (LockLost).
+      stamp = await this.persistence.save(bytes, { lock: handle });
     } catch (error) {
       // Keep the new tokens in this process: msal rebuilds its memory from the snapshot on every
       // silent call, so without this the token just acquired would vanish here too.
@@ -688,7 +691,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     }
   }
 
-  private async keepAside(): Promise<void> {
+  private async keepAside(handle: LockHandle): Promise<void> {
     if (!this.persistence.keepAside) {
       this.logger.warn?.(
         `${this.persistence.name}: replacing the previous token cache (this backend cannot keep it aside).`,
@@ -696,6 +699,8 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
       return;
     }
     try {
+      // Moving aside what a writer that broke our hold saved would hide its save.
+      await handle.verify?.();
       const where = await this.persistence.keepAside();
       if (where) this.logger.warn?.(`${this.persistence.name}: the previous token cache was kept at ${where}.`);
     } catch (error) {

@@ -28,6 +28,6 @@ export type { NumberOptionLimits } from './options.js';
 export { checkNumberOption } from './options.js';
 export type { CachePartition, PartitionedStore } from './partitioned-store.js';
 export { checkPartitionKey } from './partitioned-store.js';
-export type { Persistence } from './persistence.js';
+export type { Persistence, SaveOptions } from './persistence.js';
 export type { SingleFlightOptions, SingleFlightResult } from './single-flight.js';
 export { singleFlight } from './single-flight.js';

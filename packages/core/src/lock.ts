@@ -25,6 +25,23 @@ export interface LockAcquireOptions {
 export interface LockHandle {
   /** Releases the lock. Calling it again is a no-op, and it never releases a lock someone else now holds. */
   release(): Promise<void>;
+  /**
+   * Optional: returns when this hold is still the caller's, and throws a `PersistenceError`
+   * `LockLost` when it is not (released, or broken by another writer who judged it stale: a lock
+   * whose holder was stopped or frozen, or lives on another host, can be). A `Persistence` calls it
+   * as the very last step before it replaces the stored bytes — after any wait, encryption or
+   * write of a temp file — and writes nothing when it throws; callers hand it over through
+   * `save(data, { lock })`. It may return a promise; adapters that can answer synchronously
+   * should, so nothing runs between the check and the replacement. Adapters whose store fences
+   * writes itself (Redis) need not have it.
+   *
+   * @example
+   * ```ts
+   * const handle = await lock.acquire();
+   * try { await persistence.save(bytes, { lock: handle }); } finally { await handle.release(); }
+   * ```
+   */
+  verify?(): void | Promise<void>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PersistenceError } from './errors.js';
 import type { Lock, LockAcquireOptions, LockHandle } from './lock.js';
 import { Mutex } from './mutex.js';
 
@@ -24,6 +25,20 @@ export class MemoryLock implements Lock {
 
   async acquire(options: LockAcquireOptions = {}): Promise<LockHandle> {
     const release = await this.mutex.acquire(options);
-    return { release: async () => release() };
+    let held = true;
+    return {
+      release: async () => {
+        held = false;
+        release();
+      },
+      verify: () => {
+        if (held) return;
+        throw new PersistenceError(
+          'LockLost',
+          `This hold of ${this.name} was already released; take the lock again before writing.`,
+          { backend: this.name },
+        );
+      },
+    };
   }
 }

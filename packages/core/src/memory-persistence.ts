@@ -1,5 +1,5 @@
 import { toBytes } from './bytes.js';
-import type { Persistence } from './persistence.js';
+import type { Persistence, SaveOptions } from './persistence.js';
 
 let instances = 0;
 
@@ -29,9 +29,11 @@ export class MemoryPersistence implements Persistence {
     return this.data === null ? null : this.data.slice();
   }
 
-  async save(data: Uint8Array): Promise<string> {
+  async save(data: Uint8Array, options: SaveOptions = {}): Promise<string> {
     // Copy: the caller may reuse its buffer, and a save must be a snapshot.
-    this.data = toBytes(data).slice();
+    const copy = toBytes(data).slice();
+    await options.lock?.verify?.();
+    this.data = copy;
     return this.bump();
   }
 

@@ -5,7 +5,7 @@ import { lockContract, persistenceContract } from './testing/index.js';
 
 // One instance is the whole store, so "another instance over the same store" is the instance itself.
 persistenceContract('MemoryPersistence', () => new MemoryPersistence(), { isEncrypted: false, reopen: (p) => p });
-lockContract('MemoryLock', () => new MemoryLock(), { peer: (lock) => lock });
+lockContract('MemoryLock', () => new MemoryLock(), { peer: (lock) => lock, verify: true });
 
 // A backend without the optional keepAside declares the skip, with its reason, in the report.
 function withoutKeepAside(): Persistence {

@@ -1,3 +1,24 @@
+import type { LockHandle } from './lock.js';
+
+/**
+ * Options for {@link Persistence.save}.
+ *
+ * @example
+ * ```ts
+ * const handle = await lock.acquire();
+ * const options: SaveOptions = { lock: handle };
+ * await persistence.save(bytes, options);
+ * ```
+ */
+export interface SaveOptions {
+  /**
+   * The hold the caller writes under. When it has `verify`, `save` calls it as its very last step
+   * before the stored bytes are replaced (after encoding, queued writes and the temp file), and
+   * writes nothing when it throws (`LockLost`). A persistence never releases it.
+   */
+  lock?: LockHandle;
+}
+
 /**
  * The Persistence port: where a serialized msal token cache lives. Implement it to add a backend;
  * run `persistenceContract` from `@msal-persist/core/testing` against your class to prove it.
@@ -26,9 +47,11 @@ export interface Persistence {
   /**
    * Replaces the stored bytes atomically: a concurrent `load` sees the old or the new bytes, never
    * a mix, and a failure (crash, full disk) leaves the old bytes. Resolves with the stamp of what
-   * was written, equal to what `stamp()` returns until the next change.
+   * was written, equal to what `stamp()` returns until the next change. With `options.lock`, calls
+   * its `verify()` right before replacing the bytes and rejects with what it throws (`LockLost`),
+   * leaving the old bytes; an adapter that fences writes itself (Redis) may ignore it.
    */
-  save(data: Uint8Array): Promise<string>;
+  save(data: Uint8Array, options?: SaveOptions): Promise<string>;
   /** Removes the stored bytes. Deleting what does not exist is not an error. */
   delete(): Promise<void>;
   /**

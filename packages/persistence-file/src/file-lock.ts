@@ -22,7 +22,15 @@ import { createExclusive, inodeOf, removeIfOwned } from './exclusive-file.js';
 import { errnoOf, toFileError } from './file-errors.js';
 import { isHeldHere, trackHeldLock } from './held-locks.js';
 import { currentLockNamespace } from './lock-namespace.js';
-import { formatLockContent, isProcessAlive, type LockOwner, readLockOwner } from './lock-owner.js';
+import {
+  formatLockContent,
+  isLockStillHeld,
+  isProcessAlive,
+  type LockOwner,
+  readLockOwner,
+  removeLockIfHeld,
+} from './lock-owner.js';
+import { ownStartTicks, readProcessStat } from './process-stat.js';
 import { resolvePath } from './resolve-path.js';
 
 /**
@@ -35,8 +43,10 @@ import { resolvePath } from './resolve-path.js';
  */
 export interface FileLockOptions {
   /**
-   * A lock seen unchanged for this long is broken. A live holder refreshes its lock every
-   * `staleMs / 3`, so only a frozen, crashed or foreign holder gets there. Default 10 000 (less
+   * A lock seen unchanged for this long is broken, unless its holder is known to be alive: a
+   * holder on this host and pid namespace whose process is running (matched by pid and start time,
+   * on Linux) is never broken, however long it holds. A live holder refreshes its lock every
+   * `staleMs / 3`, so only a crashed, frozen or foreign holder gets there. Default 10 000 (less
    * than the default timeout, so a lock left by a crash never fails the first writes); at least 1 000.
    */
   staleMs?: number;
@@ -89,6 +99,9 @@ const JUDGE_AFTER_MS = 100;
 /** How often a waiter re-judges the same lock (reads its owner once, checks its pid, its age). */
 const JUDGE_EVERY_MS = 100;
 
+/** What the pid of a lock says about its holder: `unknown` leaves the judgement to the lock's age. */
+type Liveness = 'dead' | 'alive' | 'unknown';
+
 /** How the break of a stale lock went. */
 type BreakOutcome = { done: true } | { done: false; blockedBy?: string };
 
@@ -97,19 +110,26 @@ type BreakOutcome = { done: true } | { done: false; blockedBy?: string };
  * is created exclusively and starts with the holder's pid. Waiters poll with short, growing,
  * jittered delays, and check their deadline on every path.
  *
- * Who may break a lock: one naming a dead pid of this host and pid namespace, at once; one naming
- * our own pid that was written before this process started (a predecessor that had our pid), at
- * once; anything else — a live holder, a lock from another host or container, an empty or
- * unrecognised file — only once seen unchanged for `staleMs` (a live holder refreshes it). A
- * single breaker at a time (guarded by `<lock>.STALE`) re-checks the inode, so two waiters never
- * both take over a stale lock. Held locks are removed on release, on exit and on
- * SIGINT/SIGTERM/SIGHUP.
+ * Who may break a lock: one naming a dead (or zombie) pid of this host and pid namespace, at once;
+ * one whose pid now belongs to a process that started later than the holder (the pid was reused),
+ * at once; one naming our own pid that was written before this process started (a predecessor that
+ * had our pid), at once. A holder that is alive on this host and pid namespace — its pid and start
+ * time match, read from `/proc` — is never broken, however long it holds (stopped by Ctrl-Z or a
+ * debugger, busy in a long synchronous task): waiters time out with a `LockTimeout` naming it.
+ * Anything else — a lock from another host or container, one from another MSAL extension or an
+ * older version (no start time), any lock where there is no `/proc` (macOS, Windows), an empty or
+ * unrecognised file — is broken once seen unchanged for `staleMs` (a live holder refreshes it).
+ * Because such a holder may only be frozen, its handle's `verify()` checks that the lock file is
+ * still its own (inode and holder token); persistences call it right before they replace the
+ * stored bytes, and fail with `LockLost` instead of overwriting a newer save. A single breaker at
+ * a time (guarded by `<lock>.STALE`) re-checks the inode, so two waiters never both take over a
+ * stale lock. Held locks are removed on release, on exit and on SIGINT/SIGTERM/SIGHUP.
  *
  * @example
  * ```ts
  * const lock = new FileLock('/home/me/.cache/my-app/msal.json.lockfile');
  * const handle = await lock.acquire({ timeoutMs: 5_000 });
- * try { await persistence.save(bytes); } finally { await handle.release(); }
+ * try { await persistence.save(bytes, { lock: handle }); } finally { await handle.release(); }
  * ```
  */
 export class FileLock implements Lock {
@@ -236,7 +256,13 @@ export class FileLock implements Lock {
    */
   private tryCreate(): LockHandle | undefined {
     const holder = randomBytes(8).toString('hex');
-    const content = formatLockContent(process.pid, process.argv[1] ?? process.argv0, holder, this.namespace);
+    const content = formatLockContent(
+      process.pid,
+      process.argv[1] ?? process.argv0,
+      holder,
+      this.namespace,
+      ownStartTicks(),
+    );
     for (let attempt = 0; ; attempt++) {
       try {
         return this.handle(createExclusive(this.path, content), holder);
@@ -299,14 +325,38 @@ export class FileLock implements Lock {
       if (pidIsOurs && owner.pid === process.pid) {
         // A holder in this realm (this or another copy of this module) holds it: wait for its release.
         if (isHeldHere(this.path, owner.holder)) return false;
-        // Written before we started: a dead predecessor that had our pid (a restarted container's pid 1).
-        // Else another thread of this process holds it, and refreshes it while alive.
-        if (owner.namespace === undefined || owner.mtimeMs < PROCESS_START_MS - 1_000) return true;
-      } else if (pidIsOurs && !isProcessAlive(owner.pid)) {
-        return true;
+        if (owner.namespace === undefined) return true;
+        // A predecessor that had our pid (a restarted container's pid 1) is dead: its start time
+        // differs from ours, or, without start times, it wrote the lock before we started. Else
+        // another thread of this process holds it and refreshes it while it runs; a thread that
+        // ended without releasing cannot be told apart, so that lock is still judged by its age.
+        const ours = ownStartTicks();
+        if (owner.start !== undefined && ours !== undefined) {
+          if (owner.start !== ours) return true;
+        } else if (owner.mtimeMs < PROCESS_START_MS - 1_000) {
+          return true;
+        }
+      } else if (pidIsOurs) {
+        const liveness = this.livenessOf(owner, owner.pid);
+        if (liveness !== 'unknown') return liveness === 'dead';
       }
     }
     return this.ageOf(owner) > this.staleMs;
+  }
+
+  /**
+   * Whether the holder named by a lock of this host and pid namespace still runs. `alive` only when
+   * the lock records its start time and the process with that pid started then: a pid alone may
+   * have been reused, and a lock without a start time (another extension, an older version, no
+   * `/proc`) is left to its age.
+   */
+  private livenessOf(owner: LockOwner, pid: number): Liveness {
+    if (!isProcessAlive(pid)) return 'dead';
+    const stat = readProcessStat(pid);
+    // A zombie has exited and only waits for its parent to reap it: it will never release.
+    if (stat?.state === 'Z' || stat?.state === 'X') return 'dead';
+    if (stat === undefined || owner.start === undefined || owner.namespace === undefined) return 'unknown';
+    return stat.startTicks === owner.start ? 'alive' : 'dead';
   }
 
   /**
@@ -416,7 +466,13 @@ export class FileLock implements Lock {
         released = true;
         clearInterval(refresh);
         untrack();
-        removeIfOwned(this.path, ino);
+        // By inode and holder token: a writer that broke this lock may have got the same inode number.
+        removeLockIfHeld(this.path, ino, holder);
+      },
+      // Synchronous (a few µs), so that nothing runs between the check and the caller's rename.
+      verify: () => {
+        if (!released && isLockStillHeld(this.path, ino, holder)) return;
+        throw this.lost(released);
       },
     };
   }
@@ -435,7 +491,17 @@ export class FileLock implements Lock {
     if (owner.namespace !== undefined && owner.namespace !== this.namespace) {
       return `${who} on another host or container (${owner.namespace}; ${rule})`;
     }
-    return who;
+    if (owner.pid === undefined || owner.pid === process.pid || this.livenessOf(owner, owner.pid) !== 'alive') {
+      return who;
+    }
+    const state = readProcessStat(owner.pid)?.state;
+    if (state === 'T' || state === 't') {
+      return (
+        `${who}, which is alive on this host but stopped (Ctrl-Z, kill -STOP, docker pause or a debugger); ` +
+        `a live holder's lock is never broken, so it stays held until that process is resumed (kill -CONT ${owner.pid}) or ends`
+      );
+    }
+    return `${who}, which is alive on this host and busy (a live holder's lock is never broken, however long it holds)`;
   }
 
   private timedOut(timeoutMs: number, judged: LockOwner | undefined, blockedBy: string | undefined): PersistenceError {
@@ -454,6 +520,19 @@ export class FileLock implements Lock {
         (blockedBy
           ? `It could not be broken: ${blockedBy}.`
           : 'If that process is stuck, end it (a lock left by a dead process is removed automatically), then retry.'),
+      { backend: this.name },
+    );
+  }
+
+  private lost(released: boolean): PersistenceError {
+    return new PersistenceError(
+      'LockLost',
+      released
+        ? `This hold of the lock ${this.path} was already released; nothing was written. Take the lock again to write.`
+        : `The lock ${this.path} is no longer this writer's: another writer judged it stale and took it over ` +
+            `(this process was stopped or frozen for longer than staleMs, ${this.staleMs} ms, and the other writer ` +
+            'runs on another host or container, or could not tell that this one is alive). Nothing was written, so ' +
+            "the other writer's save stands; retry the operation.",
       { backend: this.name },
     );
   }

@@ -8,6 +8,7 @@ import {
   type Logger,
   type Persistence,
   PersistenceError,
+  type SaveOptions,
 } from '@msal-persist/core';
 import { errnoOf, toFileError } from './file-errors.js';
 import { fileStamp } from './file-stamp.js';
@@ -129,12 +130,14 @@ export class FilePersistence implements Persistence {
     }
   }
 
-  async save(data: Uint8Array): Promise<string> {
+  async save(data: Uint8Array, options: SaveOptions = {}): Promise<string> {
     const stored = data.byteLength > 0 && this.codec ? await this.codec.encode(data) : data;
+    const { lock } = options;
     return writeFileAtomic(this.path, stored, {
       mode: this.mode,
       backend: this.name,
       fs: this.fs,
+      ...(lock?.verify ? { beforeReplace: () => lock.verify?.() } : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import { removeIfOwned } from './exclusive-file.js';
+import { removeLockIfHeld } from './lock-owner.js';
 
 interface HeldLock {
   path: string;
@@ -56,7 +56,7 @@ function registry(): Registry {
 }
 
 function removeAll(state: Registry): void {
-  for (const lock of state.held) removeIfOwned(lock.path, lock.ino);
+  for (const lock of state.held) removeLockIfHeld(lock.path, lock.ino, lock.holder);
   state.held.clear();
 }
 

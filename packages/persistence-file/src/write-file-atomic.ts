@@ -20,6 +20,12 @@ export interface WriteFileAtomicOptions {
   backend?: string;
   /** File-system seam, for tests that inject failures. Default: `node:fs/promises`. */
   fs?: AtomicFileSystem;
+  /**
+   * Runs as the last step before the rename that replaces `path` (after the temp file is written
+   * and synced): when it throws, nothing is replaced, the temp file is removed, and its error is
+   * rethrown as it is. Pass the lock's `verify` here (`LockLost`).
+   */
+  beforeReplace?: () => void | Promise<void>;
 }
 
 /**
@@ -102,6 +108,9 @@ export async function writeFileAtomic(
     const stamp = stampOf(stats);
     await handle.close();
     handle = undefined;
+    // Synchronous checks stay synchronous: nothing of ours runs between them and the rename.
+    const checked = options.beforeReplace?.();
+    if (checked) await checked;
     await fs.rename(temp, path);
     renamed = true;
     return stamp;

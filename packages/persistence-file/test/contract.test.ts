@@ -15,4 +15,5 @@ persistenceContract('FilePersistence', () => new FilePersistence(join(temp.dir, 
 
 lockContract('FileLock', () => new FileLock(join(temp.dir, `lock-${++next}`, 'msal.json.lockfile')), {
   peer: (lock) => new FileLock((lock as FileLock).path),
+  verify: true,
 });

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
+import { readProcessStat } from '../src/process-stat.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageDir = dirname(here);
@@ -35,11 +36,52 @@ export function tempSpacePerTest(): { dir: string; cachePath: string } {
 
 /** Starts `test/fixtures/<name>.ts` in a real Node process reading workspace sources. */
 export function startFixture(name: string, args: string[], options: { uid?: number; gid?: number } = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', '--conditions=dev-source', fixturePath(name), ...args], {
+    cwd: packageDir,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...options,
+  });
+}
+
+const fixturePath = (name: string) => join(here, 'fixtures', `${name}.ts`);
+
+/** A new pid namespace; --kill-child: killing unshare kills its child too (pid 1 there would outlive it). */
+const NEW_PID_NAMESPACE = ['-p', '-f', '--kill-child', '--mount-proc'];
+
+/** Why `unshare -p` cannot run here, or `undefined` when it can (root, or a kernel allowing user namespaces). */
+export function unshareUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'pid namespaces exist on Linux only';
+  const probe = spawnSync('unshare', [...NEW_PID_NAMESPACE, 'true'], { encoding: 'utf8' });
+  if (probe.error) return `unshare is not installed (${probe.error.message})`;
+  if (probe.status !== 0) return `unshare -p is not permitted here: ${probe.stderr.trim()}`;
+  return undefined;
+}
+
+/**
+ * Starts a fixture as pid 1 of a new pid namespace (a container's view of itself). The returned
+ * process is `unshare`; the fixture is its only child (see {@link childPidOf}).
+ */
+export function startInNewPidNamespace(name: string, args: string[]): ChildProcess {
   return spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=dev-source', join(here, 'fixtures', `${name}.ts`), ...args],
-    { cwd: packageDir, stdio: ['pipe', 'pipe', 'pipe'], ...options },
+    'unshare',
+    [...NEW_PID_NAMESPACE, process.execPath, '--import', 'tsx', '--conditions=dev-source', fixturePath(name), ...args],
+    { cwd: packageDir, stdio: ['pipe', 'pipe', 'pipe'] },
   );
+}
+
+/** The pid (in our namespace) of the only child of `pid`, or `undefined` while it has none. */
+export function childPidOf(pid: number): number | undefined {
+  try {
+    const [child] = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
+    return child ? Number(child) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state letter of a process in /proc/<pid>/stat (`T`: stopped), or `undefined` when it is gone. */
+export function processState(pid: number): string | undefined {
+  return readProcessStat(pid)?.state;
 }
 
 /** Resolves when the child prints a line satisfying `match` (a JSON line parsed), rejects if it exits first. */

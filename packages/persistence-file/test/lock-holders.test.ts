@@ -1,11 +1,17 @@
 // Who may take over a lock: writers in other containers or hosts (a pid means nothing there),
 // other threads and other module copies of this very process (the pid is ours, but the lock is not
 // free). Each case here let two writers hold the lock at once before.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exited, packageDir, runFixture, startFixture, tempSpacePerTest, waitForLine } from './helpers.js';
+import {
+  exited,
+  runFixture,
+  startFixture,
+  startInNewPidNamespace,
+  tempSpacePerTest,
+  unshareUnavailable,
+  waitForLine,
+} from './helpers.js';
 
 const space = tempSpacePerTest();
 const lockPath = () => `${space.cachePath}.lockfile`;
@@ -15,29 +21,6 @@ interface TryResult {
   code?: string;
   message?: string;
   pid: number;
-}
-
-const fixture = (name: string) => join(packageDir, 'test', 'fixtures', `${name}.ts`);
-const nodeArgs = ['--import', 'tsx', '--conditions=dev-source'];
-
-/** A new pid namespace; --kill-child: killing unshare kills its child too (pid 1 there would outlive it). */
-const NEW_PID_NAMESPACE = ['-p', '-f', '--kill-child', '--mount-proc'];
-
-/** Why `unshare -p` cannot run here, or `undefined` when it can (root, or a kernel allowing user namespaces). */
-function unshareUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'pid namespaces exist on Linux only';
-  const probe = spawnSync('unshare', [...NEW_PID_NAMESPACE, 'true'], { encoding: 'utf8' });
-  if (probe.error) return `unshare is not installed (${probe.error.message})`;
-  if (probe.status !== 0) return `unshare -p is not permitted here: ${probe.stderr.trim()}`;
-  return undefined;
-}
-
-/** Starts a fixture as pid 1 of a new pid namespace (a container's view of itself). */
-function startInNewPidNamespace(name: string, args: string[]): ChildProcess {
-  return spawn('unshare', [...NEW_PID_NAMESPACE, process.execPath, ...nodeArgs, fixture(name), ...args], {
-    cwd: packageDir,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
 }
 
 /** The pids of live processes whose command line mentions `text` (a test's unique lock path). */

@@ -44,6 +44,18 @@ export interface ConnectionProblem {
   readonly message?: string | undefined;
 }
 
+// ioredis, when no sentinel answered or none knows the name (then without a "Last error").
+const ALL_SENTINELS = /^All sentinels are unreachable/;
+
+/** The monitored name in a `redis-sentinel://<name>@…` description. */
+function sentinelName(where: string): string | undefined {
+  return /^redis-sentinel:\/\/([^@]*)@/.exec(where)?.[1];
+}
+
+function noSentinelAnswer(where: string): string {
+  return `No sentinel of ${where} named a primary for ${sentinelName(where)}`;
+}
+
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -112,6 +124,14 @@ export function mapRedisError(
     return fail(
       'Corrupt',
       `A key of this cache at ${where} holds a value of another type than this package writes. It is moved aside at the next save.`,
+    );
+  }
+  if (ALL_SENTINELS.test(message)) {
+    const lastError = /Last error: (.*?)\.?$/.exec(message)?.[1];
+    return fail(
+      'NotAvailable',
+      `${noSentinelAnswer(where)}${lastError ? ` (last error: ${lastError})` : ''}. Check that the sentinels run and are reachable, ` +
+        `and that they monitor ${sentinelName(where)} (SENTINEL GET-MASTER-ADDR-BY-NAME ${sentinelName(where)}).`,
     );
   }
   const tlsCode = isTlsCode(code) ? code : isTlsCode(last?.code) ? last.code : undefined;
@@ -193,10 +213,15 @@ export function failoverOutlasted(
 ): PersistenceError {
   const cause = error.cause instanceof Error ? error.cause : undefined;
   const causeCode = codeOf(cause);
-  const shown = error.code === 'ReadOnly' ? 'READONLY' : (causeCode ?? last?.code ?? cause?.message ?? error.message);
-  const sentinel = /^redis-sentinel:\/\/([^@]*)@/.exec(where);
-  const check = sentinel
-    ? `Check that the sentinels name a primary that runs (SENTINEL GET-MASTER-ADDR-BY-NAME ${sentinel[1]}) and have a replica to promote, ` +
+  const shown =
+    error.code === 'ReadOnly'
+      ? 'READONLY'
+      : ALL_SENTINELS.test(cause?.message ?? '')
+        ? noSentinelAnswer(where).replace(` of ${where}`, '').toLowerCase()
+        : (causeCode ?? last?.code ?? cause?.message ?? error.message);
+  const name = sentinelName(where);
+  const check = name
+    ? `Check that the sentinels run, monitor ${name} and name a primary that runs (SENTINEL GET-MASTER-ADDR-BY-NAME ${name}), and have a replica to promote, ` +
       "or raise failoverTimeoutMs above the sentinels' down-after-milliseconds plus an election."
     : where.startsWith('redis-cluster://')
       ? 'Check that every slot has a primary that runs (CLUSTER INFO says cluster_state:ok; a failed primary needs a replica to take over), ' +

@@ -190,6 +190,14 @@ describe('a Sentinel failover that never completes (primary and its only replica
     expect(message).toMatch(/raise failoverTimeoutMs/);
   });
 
+  it('a name the sentinels do not monitor: NotAvailable naming it, not Io', async () => {
+    const sentinel = { name: 'not-monitored', sentinels: topology.sentinels };
+    const error = await failure(createRedisCache({ sentinel, failoverTimeoutMs: 300 }));
+    expect(isPersistenceError(error, 'NotAvailable')).toBe(true);
+    expect((error as Error).message).toMatch(/no sentinel named a primary for not-monitored/);
+    expect((error as Error).message).toMatch(/monitor not-monitored/);
+  });
+
   it('an AbortSignal ends the wait with Aborted; an aborted one connects nothing', async () => {
     const controller = new AbortController();
     const creating = failure(
@@ -202,6 +210,18 @@ describe('a Sentinel failover that never completes (primary and its only replica
 
     const before = await failure(createRedisCache({ ...through(topology), signal: AbortSignal.abort() }));
     expect(isPersistenceError(before, 'Aborted')).toBe(true);
+  });
+});
+
+describe('sentinels that do not answer', () => {
+  it('creation fails with NotAvailable naming the sentinels and the name, not Io', async () => {
+    const sentinels = [{ host: '127.0.0.1', port: await freePort() }];
+    const error = await failure(
+      createRedisCache({ sentinel: { name: 'mymaster', sentinels }, failoverTimeoutMs: 300 }),
+    );
+    expect(isPersistenceError(error, 'NotAvailable')).toBe(true);
+    expect((error as Error).message).toMatch(/no sentinel named a primary for mymaster/);
+    expect((error as Error).message).toMatch(/SENTINEL GET-MASTER-ADDR-BY-NAME mymaster/);
   });
 });
 

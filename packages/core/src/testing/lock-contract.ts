@@ -8,6 +8,11 @@ export interface LockContractOptions {
   peer?: (lock: Lock) => Lock | Promise<Lock>;
   /** Timeout used where a test expects `LockTimeout`. Default 150 ms. */
   shortTimeoutMs?: number;
+  /**
+   * The handles have `verify()` (see `LockHandle.verify`): enables its tests. Leave it off for a
+   * lock whose store fences writes itself (Redis); those tests are then reported as skipped.
+   */
+  verify?: boolean;
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -106,6 +111,43 @@ export function lockContract(
       await b.release();
       await b.release();
     });
+
+    const noVerify = options.verify ? '' : ' (skipped: this adapter declares no LockHandle.verify)';
+    it.skipIf(!options.verify)(`verify() passes while held and throws LockLost once released${noVerify}`, async () => {
+      const lock = await factory();
+      const handle = await lock.acquire({ timeoutMs: 5_000 });
+      expect(handle.verify).toBeTypeOf('function');
+      await handle.verify?.();
+      await handle.verify?.();
+      await handle.release();
+      const error = await Promise.resolve()
+        .then(() => handle.verify?.())
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isPersistenceError(error, 'LockLost')).toBe(true);
+    });
+
+    it.skipIf(!options.verify)(
+      `an old hold's verify() throws LockLost while the next hold's passes${noVerify}`,
+      async () => {
+        const lock = await factory();
+        const other = options.peer ? await options.peer(lock) : lock;
+        const old = await lock.acquire({ timeoutMs: 5_000 });
+        await old.release();
+        const next = await other.acquire({ timeoutMs: 5_000 });
+        await next.verify?.();
+        const error = await Promise.resolve()
+          .then(() => old.verify?.())
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(isPersistenceError(error, 'LockLost')).toBe(true);
+        await next.release();
+      },
+    );
 
     describe.runIf(options.peer)('across instances over the same resource', () => {
       it('excludes a peer instance, which gets in after release', async () => {
