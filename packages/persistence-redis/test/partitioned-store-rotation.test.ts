@@ -54,7 +54,7 @@ async function traffic(a: PartitionWorker, b: PartitionWorker, step: string, fai
 /** The key id in the header of `user`'s stored blob. */
 async function sealedWith(prefix: string, user: string): Promise<string> {
   const blob = await redis.admin.hgetBuffer(partitionKeys(prefix, user).cache, 'd');
-  if (!blob || blob[0] !== 2) return `format ${blob?.[0]}`;
+  if (blob?.[0] !== 2) return `format ${blob?.[0]}`;
   return blob.subarray(2, 2 + (blob[1] ?? 0)).toString();
 }
 
