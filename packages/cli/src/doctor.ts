@@ -8,6 +8,7 @@ import {
   PersistenceError,
 } from '@msal-persist/msal-plugin';
 import { type Diagnosis, diagnose, type Host, type Problem, wrongOs } from './diagnose.js';
+import { withFolderUntouched } from './folder-untouched.js';
 import type { Target } from './target.js';
 
 /**
@@ -61,9 +62,9 @@ export interface DoctorReport {
 const OTHER_OSES: NodeJS.Platform[] = ['win32', 'darwin', 'linux'];
 
 /** Probes `backend` as `createCachePlugin` would, forced to it; resolves with why it failed, or `undefined`. */
-async function probe(backend: BackendName, target: Target, host: Host): Promise<Diagnosis | undefined> {
+async function probe(backend: BackendName, placement: Target['placement'], host: Host): Promise<Diagnosis | undefined> {
   try {
-    await createPersistence({ ...target.placement, backend, logger: {} });
+    await createPersistence({ ...placement, backend, logger: {} });
     return undefined;
   } catch (error) {
     const typed = isPersistenceError(error)
@@ -74,8 +75,9 @@ async function probe(backend: BackendName, target: Target, host: Host): Promise<
 }
 
 /**
- * Probes every backend of this OS for the app, one at a time (as `createCachePlugin` would, so it
- * may create the cache folder), and says which one an app would get.
+ * Probes every backend of this OS for the app, one at a time (as `createCachePlugin` would), and
+ * says which one an app would get. A missing cache folder is not created: the probes then run in
+ * a throwaway folder (see {@link withFolderUntouched}).
  *
  * @example
  * ```ts
@@ -89,11 +91,13 @@ export async function doctor(target: Target, host: Host): Promise<DoctorReport> 
     ...new Set(OTHER_OSES.flatMap((os) => encryptedBackendsFor(os)).filter((backend) => !own.includes(backend))),
   ];
   const backends: BackendReport[] = [];
-  for (const backend of [...own, 'file' as const]) {
-    const location = cacheLocation(backend, target.placement);
-    const failure = await probe(backend, target, host);
-    backends.push({ backend, encrypted: backend !== 'file', available: !failure, ...failure, location });
-  }
+  await withFolderUntouched(target.placement, async (placement) => {
+    for (const backend of [...own, 'file' as const]) {
+      const location = cacheLocation(backend, target.placement);
+      const failure = await probe(backend, placement, host);
+      backends.push({ backend, encrypted: backend !== 'file', available: !failure, ...failure, location });
+    }
+  });
   for (const backend of foreign) {
     backends.push({ backend, encrypted: true, available: false, ...wrongOs(backend, platform) });
   }

@@ -5,7 +5,9 @@ import { CliError, toCliError } from './cli-error.js';
 import { currentHost } from './diagnose.js';
 import { doctor } from './doctor.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { withFolderUntouched } from './folder-untouched.js';
 import { inspect } from './inspect.js';
+import { printable, printableCopy, safeJson } from './printable.js';
 import { renderClear, renderDoctor, renderInspect } from './render.js';
 import { styleFor } from './style.js';
 import { openCache, resolveTarget, type TargetOptions } from './target.js';
@@ -43,13 +45,15 @@ async function execute(
   json: boolean,
   work: (print: Print) => Promise<ExitCode>,
 ): Promise<ExitCode> {
-  const print: Print = (report, text) => io.stdout.write(`${json ? JSON.stringify(report, null, 2) : text()}\n`);
+  const print: Print = (report, text) => io.stdout.write(`${json ? safeJson(report) : text()}\n`);
   try {
     return await work(print);
   } catch (caught) {
     const error = toCliError(caught);
     const style = styleFor(io.stderr, io.env);
-    io.stderr.write(`${style.red('msal-persist:')} ${error.message}${error.fix ? ` Fix: ${error.fix}` : ''}\n`);
+    // A message may quote what a lock file or a store said: no raw control character reaches the terminal.
+    const fix = error.fix ? ` Fix: ${printable(error.fix)}` : '';
+    io.stderr.write(`${style.red('msal-persist:')} ${printable(error.message)}${fix}\n`);
     if (json) {
       const described = {
         code: error.code ?? null,
@@ -57,7 +61,7 @@ async function execute(
         fix: error.fix ?? null,
         exitCode: error.exitCode,
       };
-      io.stdout.write(`${JSON.stringify({ command, error: described }, null, 2)}\n`);
+      io.stdout.write(`${safeJson({ command, error: described })}\n`);
     }
     return error.exitCode;
   }
@@ -127,7 +131,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .action(async (options: CommonOptions) => {
       exitCode = await execute(io, 'doctor', options.json === true, async (print) => {
         const report = await doctor(resolveTarget(options), currentHost());
-        print(report, () => renderDoctor(report, style, options.verbose === true));
+        print(report, () => renderDoctor(printableCopy(report), style, options.verbose === true));
         return report.ok ? ExitCode.Ok : ExitCode.NoEncryptedBackend;
       });
     });
@@ -142,8 +146,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (options: CommonOptions) => {
       exitCode = await execute(io, 'inspect', options.json === true, async (print) => {
-        const report = await inspect(await openCache(resolveTarget(options)), { verbose: options.verbose === true });
-        print(report, () => renderInspect(report, style, options.verbose === true));
+        const target = resolveTarget(options);
+        const report = await withFolderUntouched(target.placement, async (placement) =>
+          inspect(await openCache(target, placement), { verbose: options.verbose === true }),
+        );
+        print(report, () => renderInspect(printableCopy(report), style, options.verbose === true));
         return ExitCode.Ok;
       });
     });
@@ -160,7 +167,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .action(async (options: CommonOptions) => {
       exitCode = await execute(io, 'clear', options.json === true, async (print) => {
         const report = await clear(await openCache(resolveTarget(options)), { yes: options.yes === true });
-        print(report, () => renderClear(report, style));
+        print(report, () => renderClear(printableCopy(report), style));
         return ExitCode.Ok;
       });
     });

@@ -109,15 +109,16 @@ function plaintextCache(file: string, target: Target): OpenCache {
 /**
  * Opens the cache `target` names: a plaintext file (`--cache-path`, or `--backend file`: the app's
  * plaintext fallback file), else the store `createCachePlugin` picks for the app (or the one
- * `--backend` forces), probing it as the app would.
+ * `--backend` forces), probing it as the app would — through `probeAt` when given (`inspect`
+ * passes a throwaway cache path when the app's folder is missing, so it creates nothing).
  */
-export async function openCache(target: Target): Promise<OpenCache> {
+export async function openCache(target: Target, probeAt: Target['placement'] = target.placement): Promise<OpenCache> {
   if (target.plaintextFile) return plaintextCache(target.plaintextFile, target);
   if (target.backend === 'file') return plaintextCache(cacheLocation('file', target.placement).file, target);
   let plugin: MsalCachePlugin;
   try {
     plugin = await createCachePlugin({
-      ...target.placement,
+      ...probeAt,
       ...(target.backend ? { backend: target.backend } : { allowPlaintextFallback: true }),
       ...(target.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: target.lockTimeoutMs }),
       logger: {},
