@@ -52,6 +52,9 @@ export interface FolderPartitionedStoreOptions {
 /** File name suffix of a partition's cache; its lock is `<file>.lockfile`, as every MSAL extension's. */
 export const PARTITION_FILE_SUFFIX = '.cache';
 
+/** How many partitions a store keeps built; each holds only names and options, no file or handle. */
+const RECENT_PARTITIONS = 4_096;
+
 const PARTITION_FILE = /^[0-9a-f]{64}\.cache$/;
 
 async function readStart(path: string, limit: number): Promise<Uint8Array | undefined> {
@@ -121,6 +124,8 @@ export class FolderPartitionedStore implements PartitionedStore {
   private readonly mode: number | undefined;
   private readonly logger: Logger;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Recently used partitions: building one (hash, path checks, lock options) costs ~10-40 µs. */
+  private readonly recent = new Map<string, CachePartition>();
   private sweeping: Promise<FolderSweepResult> | undefined;
 
   constructor(options: FolderPartitionedStoreOptions) {
@@ -148,6 +153,20 @@ export class FolderPartitionedStore implements PartitionedStore {
 
   partition(key: string): CachePartition {
     checkPartitionKey(key, this.name);
+    const known = this.recent.get(key);
+    if (known !== undefined) {
+      // Map order is insertion order: moving a hit to the end makes the first entry the least recent.
+      this.recent.delete(key);
+      this.recent.set(key, known);
+      return known;
+    }
+    const partition = this.createPartition(key);
+    if (this.recent.size >= RECENT_PARTITIONS) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(key, partition);
+    return partition;
+  }
+
+  private createPartition(key: string): CachePartition {
     const hash = partitionHash(key);
     const file = `${hash.toString('hex')}${PARTITION_FILE_SUFFIX}`;
     const path = join(this.dir, file);

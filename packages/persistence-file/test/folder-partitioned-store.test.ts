@@ -90,6 +90,22 @@ describe('FolderPartitionedStore', () => {
     expect(String(error)).not.toContain('user:ada');
   });
 
+  it('a partition evicted from the recently-used set comes back over the same file and lock', async () => {
+    const store = new FolderPartitionedStore({ dir: join(space.dir, 'p') });
+    const first = store.partition('user:ada');
+    await first.persistence.save(text('{"ada":1}'));
+    const held = await first.lock.acquire({ timeoutMs: 5_000 });
+    for (let i = 0; i < 5_000; i++) expect(store.partition(`user:${i}`).key).toBe(`user:${i}`);
+    const again = store.partition('user:ada');
+    expect(again).not.toBe(first);
+    expect(again.key).toBe('user:ada');
+    expect(new TextDecoder().decode((await again.persistence.load()) ?? undefined)).toBe('{"ada":1}');
+    const error = await again.lock.acquire({ timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(isPersistenceError(error, 'LockTimeout')).toBe(true);
+    await held.release();
+    await (await again.lock.acquire({ timeoutMs: 5_000 })).release();
+  });
+
   it('a file without the partition header is Corrupt, not read as a cache', async () => {
     const store = new FolderPartitionedStore({ dir: join(space.dir, 'p') });
     await store.partition('k').persistence.save(text('{}'));
