@@ -4,6 +4,7 @@ import {
   isPersistenceError,
   type Persistence,
   PersistenceError,
+  type SaveOptions,
   toBytes,
 } from '@msal-persist/core';
 import type { ChangeSignalLike } from './change-signal.js';
@@ -87,10 +88,13 @@ export class KeyringPersistence implements Persistence {
     return this.call('read', (signal) => this.store.get(this.account, { signal }));
   }
 
-  save(data: Uint8Array): Promise<string> {
+  save(data: Uint8Array, options: SaveOptions = {}): Promise<string> {
     // Copy now: the caller may reuse its buffer before the serialised write runs.
     const snapshot = toBytes(data).slice();
+    const { lock } = options;
     return this.serialise(async () => {
+      // Last step before the secret is replaced, after this instance's earlier writes (LockLost).
+      await lock?.verify?.();
       await this.call('write', (signal) => this.store.set(this.account, snapshot, { signal }));
       return this.touch('saved');
     });

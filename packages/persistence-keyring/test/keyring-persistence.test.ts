@@ -1,4 +1,4 @@
-import { PersistenceError } from '@msal-persist/core';
+import { isPersistenceError, MemoryLock, PersistenceError } from '@msal-persist/core';
 import { persistenceContract } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { KeyringPersistence, type KeyringPersistenceOptions, type SecretStore } from '../src/index.js';
@@ -38,6 +38,23 @@ persistenceContract('KeyringPersistence over MemorySecretStore', () => make().pe
 });
 
 describe('KeyringPersistence', () => {
+  it('checks the hold right before the secret is replaced, after the writes queued before it: a hold lost meanwhile writes nothing', async () => {
+    const { persistence, store } = make({ timeoutMs: 200 });
+    await persistence.save(text('{"a":1}'));
+    const before = persistence.stamp();
+    const handle = await new MemoryLock().acquire();
+    store.hang('set');
+    const first = persistence.save(text('{"a":2}')).catch((e: unknown) => e);
+    const second = persistence.save(text('{"a":3}'), { lock: handle }).catch((e: unknown) => e);
+    // Lost while the second save waits behind the first (here: released; in life: broken by another writer).
+    await handle.release();
+    expect(isPersistenceError(await first, 'Timeout')).toBe(true);
+    store.hang(undefined);
+    expect(isPersistenceError(await second, 'LockLost')).toBe(true);
+    expect(decode(store.secrets.get('acct') ?? null)).toBe('{"a":1}');
+    expect(persistence.stamp()).toBe(before);
+  });
+
   it('stores the bytes under its account, and touches the signal only after the store accepted them', async () => {
     const { persistence, store, signal } = make();
     await persistence.save(text('{"a":1}'));
