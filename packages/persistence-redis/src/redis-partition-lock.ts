@@ -34,14 +34,25 @@ export class RedisPartitionLock implements Lock {
     const deadline = Date.now() + timeoutMs;
     const signal = options.signal ? { signal: options.signal } : {};
     const entry = context.entry(this.keys);
+    // Counted when the wait starts, so stats() shows the waits under way too.
+    let waited = false;
+    const waiting = () => {
+      if (waited) return;
+      waited = true;
+      counters.lockWaited++;
+    };
+    const done = () => {
+      if (waited) counters.lockWaitMs += performance.now() - startedAt;
+    };
     // Another request of this process holds or awaits it: this one waits in the queue.
-    let waited = entry.busy > 0;
+    if (entry.busy > 0) waiting();
     entry.busy++;
     let local: LockHandle;
     try {
       local = await entry.local.acquire({ ...signal, timeoutMs });
     } catch (error) {
       entry.busy--;
+      done();
       if (isPersistenceError(error, 'LockTimeout')) counters.lockTimeouts++;
       throw error;
     }
@@ -54,23 +65,21 @@ export class RedisPartitionLock implements Lock {
           } catch (error) {
             if (!isPersistenceError(error, 'LockTimeout')) throw error;
             // Held by another process: now wait, within what is left of the caller's timeout.
-            waited = true;
+            waiting();
             return await entry.lock.acquire({ ...signal, timeoutMs: Math.max(0, deadline - Date.now()) });
           }
         },
         () => undefined,
       );
       counters.lockAcquired++;
-      if (waited) {
-        counters.lockWaited++;
-        counters.lockWaitMs += performance.now() - startedAt;
-      }
+      done();
       if (!redisHold) {
         counters.inMemoryOnlyHolds++;
         entry.degradedHold = true;
       }
       return this.handle(entry, local, redisHold);
     } catch (error) {
+      done();
       if (isPersistenceError(error, 'LockTimeout')) counters.lockTimeouts++;
       await local.release();
       entry.busy--;

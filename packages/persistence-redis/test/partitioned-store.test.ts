@@ -182,6 +182,37 @@ describe('RedisPartitionedStore on one server', () => {
     }
   });
 
+  it('stats(): hits and misses per layer, bytes read and written, lock waits here and in another process', async () => {
+    const prefix = `stats-${randomUUID()}`;
+    const store = await openStore(prefix);
+    const other = await openStore(prefix);
+    const { persistence, lock } = store.partition('user-stats');
+    // Two requests of this process for one user: the second waits in memory for the first.
+    const first = await lock.acquire({ timeoutMs: 5_000 });
+    const second = lock.acquire({ timeoutMs: 5_000 });
+    await persistence.save(text('12345'));
+    await first.release();
+    await (await second).release();
+    // Another process holds the lock: this one waits in Redis.
+    const held = await other.partition('user-stats').lock.acquire({ timeoutMs: 5_000 });
+    const third = lock.acquire({ timeoutMs: 5_000 });
+    await waitFor('the third acquisition to find the lock taken', () => store.stats().lock.waited === 2);
+    await held.release();
+    await (await third).release();
+
+    expect(decode(await other.partition('user-stats').persistence.load())).toBe('12345');
+    expect(await other.partition('nobody').persistence.load()).toBeNull();
+    const mine = store.stats();
+    expect(mine.lock).toMatchObject({ acquired: 3, waited: 2, timeouts: 0, inMemoryOnly: 0 });
+    expect(mine.redis).toMatchObject({ writes: 1, bytesWritten: 5, unavailable: 0 });
+    const theirs = other.stats();
+    expect(theirs.redis).toMatchObject({ reads: 2, hits: 1, misses: 1, bytesRead: 5 });
+    expect(theirs.l1).toMatchObject({ hits: 0, misses: 2, entries: 2 });
+    expect(decode(await other.partition('user-stats').persistence.load())).toBe('12345');
+    expect(other.stats().l1.hits + other.stats().redis.unchanged).toBe(1);
+    expect(mine.breaker).toEqual({ state: 'closed', opened: 0, shortCircuited: 0 });
+  });
+
   it('keeps the L1 within l1MaxBytes, evicting least recently used partitions and their watches', async () => {
     const prefix = `lru-${randomUUID()}`;
     const store = await openStore(prefix, { l1MaxBytes: 64 * 1024 });
