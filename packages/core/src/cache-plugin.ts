@@ -152,6 +152,8 @@ interface CacheState {
   epoch: number;
   /** A read ran during a write: msal may have rebuilt its memory from a snapshot that write had not updated. */
   stale: boolean;
+  /** The plugin's count of clear() calls when this cache last loaded: a later clear() makes it reload. */
+  clears: number;
 }
 
 /**
@@ -215,6 +217,8 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
   // Per msal token cache: one plugin may serve several applications (say a public and a
   // confidential client), and each must load what it has not seen itself.
   private readonly seen = new WeakMap<SerializableTokenCache, CacheState>();
+  /** How many times clear() succeeded here: a token cache that loaded before the last one reloads. */
+  private clears = 0;
   /** Used once, by the first access that needs the stored cache, and only at its stamp. */
   private preloaded: PreloadedCache | undefined;
 
@@ -319,6 +323,9 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
       } catch (error) {
         throw this.wrap(error, 'delete');
       }
+      // Where deleting an empty store leaves its stamp as it was (no file before, none after), what
+      // a failed save left in msal's memory would otherwise still be served.
+      this.clears++;
       this.accounts.observe(await this.stampOrUndefined(), '', 'clear');
     } finally {
       await this.release(held);
@@ -467,7 +474,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
   private state(tokenCache: SerializableTokenCache): CacheState {
     let state = this.seen.get(tokenCache);
     if (!state) {
-      state = { stamp: undefined, asideStamp: undefined, writes: 0, epoch: 0, stale: false };
+      state = { stamp: undefined, asideStamp: undefined, writes: 0, epoch: 0, stale: false, clears: this.clears };
       this.seen.set(tokenCache, state);
     }
     return state;
@@ -530,7 +537,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     } catch (error) {
       throw this.wrap(error, 'check for changes to');
     }
-    if (stamp === state.stamp) {
+    if (stamp === state.stamp && state.clears === this.clears) {
       if (this.debug) this.debug(`${this.persistence.name}: unchanged, reload skipped (${access}).`);
       return;
     }
@@ -566,6 +573,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     this.stats.loads++;
     state.epoch++;
     state.stamp = stamp;
+    state.clears = this.clears;
     state.asideStamp = undefined;
     if (data === null || isEmpty(data)) {
       replaceCache(tokenCache, EMPTY_CACHE);
@@ -614,6 +622,7 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
     this.stats.corruptLoads++;
     state.epoch++;
     state.stamp = stamp;
+    state.clears = this.clears;
     state.asideStamp = stamp;
     this.logger.warn?.(
       `${this.persistence.name}: the stored token cache cannot be read (${reason}); continuing with an empty cache. ` +

@@ -38,7 +38,8 @@ export class MemoryPersistence implements Persistence {
   }
 
   async delete(): Promise<void> {
-    if (this.data === null) return;
+    // The stamp moves on every delete, also of nothing: a process holding tokens its failed save
+    // left in memory must see clear() and drop them.
     this.data = null;
     this.bump();
   }
