@@ -8,17 +8,38 @@ export function errnoOf(error: unknown): { code: string | undefined; path: strin
 }
 
 /**
+ * What to do about `EACCES`/`EPERM`. On Windows these also mean that another program holds the file
+ * open (a rename over it or a delete is refused until it closes), and there is no chmod.
+ */
+function accessAdvice(platform: NodeJS.Platform): string {
+  if (platform === 'win32') {
+    return (
+      'Another program may hold the file open (another process using this cache, an antivirus or a backup tool): close it and retry. ' +
+      "Otherwise give this Windows user read and write access to the file and its folder (Properties > Security, and clear the file's read-only attribute), or choose another cache location."
+    );
+  }
+  return 'Make the file and its folder readable and writable by this user (chmod u+rw, u+rwx on folders), or choose another cache location.';
+}
+
+/**
  * Maps a Node file-system error to a {@link PersistenceError} whose message says what to do.
  * `EACCES`/`EPERM` → `AccessDenied`, `ENOSPC`/`EDQUOT` → `NoSpace`, `EROFS` → `ReadOnly`,
  * anything else → `Io`. A `PersistenceError` passes through unchanged. The message names `where`
  * when given (say, the folder a temp file could not be created in), else the error's own path.
+ * The advice fits `platform` (default: this one): no chmod on Windows.
  *
  * @example
  * ```ts
  * try { await fs.readFile(path); } catch (e) { throw toFileError(e, `file:${path}`, 'read the token cache'); }
  * ```
  */
-export function toFileError(error: unknown, backend: string, action: string, where?: string): PersistenceError {
+export function toFileError(
+  error: unknown,
+  backend: string,
+  action: string,
+  where?: string,
+  platform: NodeJS.Platform = process.platform,
+): PersistenceError {
   if (isPersistenceError(error)) return error;
   const { code, path: errorPath } = errnoOf(error);
   const path = where ?? errorPath ?? backend.replace(/^file:/, '');
@@ -27,10 +48,7 @@ export function toFileError(error: unknown, backend: string, action: string, whe
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return fail(
-        'AccessDenied',
-        `permission denied on ${path}. Make the file and its folder readable and writable by this user (chmod u+rw, u+rwx on folders), or choose another cache location.`,
-      );
+      return fail('AccessDenied', `permission denied on ${path}. ${accessAdvice(platform)}`);
     case 'ENOSPC':
     case 'EDQUOT':
       return fail(

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { errnoOf, toFileError } from './file-errors.js';
 import { stampOf } from './file-stamp.js';
 import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
+import { DEFAULT_REPLACE_RETRY_MS, replaceFile } from './replace-file.js';
 
 /**
  * Options for {@link writeFileAtomic}.
@@ -22,10 +23,16 @@ export interface WriteFileAtomicOptions {
   fs?: AtomicFileSystem;
   /**
    * Runs as the last step before the rename that replaces `path` (after the temp file is written
-   * and synced): when it throws, nothing is replaced, the temp file is removed, and its error is
+   * and synced; again before each retry of a refused rename): when it throws, nothing is replaced, the temp file is removed, and its error is
    * rethrown as it is. Pass the lock's `verify` here (`LockLost`).
    */
   beforeReplace?: () => void | Promise<void>;
+  /**
+   * How long a replace refused with `EPERM`/`EACCES`/`EBUSY` is retried, in ms: on Windows a file
+   * another process has open (a reader, an antivirus, an indexer) cannot be replaced until it is
+   * closed. Default 2 000 on Windows, 0 elsewhere.
+   */
+  replaceRetryMs?: number;
 }
 
 /**
@@ -108,10 +115,8 @@ export async function writeFileAtomic(
     const stamp = stampOf(stats);
     await handle.close();
     handle = undefined;
-    // Synchronous checks stay synchronous: nothing of ours runs between them and the rename.
-    const checked = options.beforeReplace?.();
-    if (checked) await checked;
-    await fs.rename(temp, path);
+    // Windows refuses the rename while a reader has the file open: retried briefly, the check again each time.
+    await replaceFile(fs, temp, path, options.replaceRetryMs ?? DEFAULT_REPLACE_RETRY_MS, options.beforeReplace);
     renamed = true;
     return stamp;
   } catch (error) {

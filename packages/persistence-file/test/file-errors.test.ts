@@ -27,6 +27,19 @@ describe('toFileError', () => {
     expect(error.cause).toBe(cause);
   });
 
+  it.each(['EACCES', 'EPERM'])(
+    'gives Windows advice for %s on win32: another program holding the file, no chmod',
+    (code) => {
+      const cause = Object.assign(new Error(`${code}: failed`), { code, path: 'C:\\x\\msal.cache' });
+      const error = toFileError(cause, 'file:C:\\x\\msal.cache', 'save the cache', undefined, 'win32');
+      expect(error.code).toBe('AccessDenied');
+      expect(error.message).toContain('permission denied on C:\\x\\msal.cache');
+      expect(error.message).toMatch(/another program may hold the file open/i);
+      expect(error.message).not.toMatch(/chmod|u\+rw/);
+      expect(toFileError(cause, 'file:/x', 'save', undefined, 'linux').message).toContain('chmod u+rw');
+    },
+  );
+
   it('maps errors without a code to Io and keeps a PersistenceError as it is', () => {
     expect(toFileError(new Error('odd'), 'file:/y', 'read').code).toBe('Io');
     expect(toFileError('not even an error', 'file:/y', 'read').message).toContain('/y');
