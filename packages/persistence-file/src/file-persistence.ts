@@ -1,4 +1,4 @@
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, fstatSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   asideName,
@@ -104,11 +104,13 @@ export class FilePersistence implements Persistence {
     }
     try {
       // fstat of what we opened: the checks are about these very bytes, whatever the path says now.
-      const stats = await handle.stat();
+      // Synchronous while the file is open (µs for a cache file): on Windows an open handle refuses
+      // a writer's atomic replace, so readers hold it as briefly as they can.
+      const stats = fstatSync(handle.fd);
       if (!stats.isFile()) throw this.notACacheFile(fileKind(stats));
       this.checkOwnFile(stats);
       await this.checkFolderOnce();
-      stored = await handle.readFile();
+      stored = readFileSync(handle.fd);
     } catch (error) {
       throw toFileError(error, this.name, `read the token cache ${this.path}`);
     } finally {
