@@ -47,6 +47,8 @@ export interface FolderPartitionedStoreOptions {
   name?: string;
   /** Where failed background sweeps are reported. Default: the console (warnings). */
   logger?: Logger | LoggerOptions;
+  /** The clock retention times are computed and swept with, in epoch ms (simulations, tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** File name suffix of a partition's cache; its lock is `<file>.lockfile`, as every MSAL extension's. */
@@ -123,6 +125,7 @@ export class FolderPartitionedStore implements PartitionedStore {
   private readonly lockOptions: FileLockOptions;
   private readonly mode: number | undefined;
   private readonly logger: Logger;
+  private readonly now: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Recently used partitions: building one (hash, path checks, lock options) costs ~10-40 µs. */
   private readonly recent = new Map<string, CachePartition>();
@@ -140,6 +143,7 @@ export class FolderPartitionedStore implements PartitionedStore {
     this.lockOptions = options.lock ?? {};
     this.mode = options.mode;
     this.logger = resolveLogger(options.logger);
+    this.now = options.now ?? Date.now;
     if (options.sweepEveryMs !== undefined) {
       const every = checkNumberOption('sweepEveryMs', options.sweepEveryMs, 0, { min: 1_000 });
       this.timer = setInterval(() => {
@@ -177,6 +181,7 @@ export class FolderPartitionedStore implements PartitionedStore {
       binding: hash,
       backend: name,
       refreshTokenIdleMs: this.refreshTokenIdleMs,
+      now: this.now,
     });
     return {
       key,
@@ -235,7 +240,7 @@ export class FolderPartitionedStore implements PartitionedStore {
   sweep(options: { now?: number } = {}): Promise<FolderSweepResult> {
     this.sweeping ??= sweepFolder({
       dir: this.dir,
-      now: options.now ?? Date.now(),
+      now: options.now ?? this.now(),
       lock: this.lockOptions,
       refreshTokenIdleMs: this.refreshTokenIdleMs,
     }).finally(() => {

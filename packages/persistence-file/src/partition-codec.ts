@@ -54,6 +54,8 @@ export interface PartitionCodecOptions {
   backend: string;
   /** Passed to `cacheRetention`. */
   refreshTokenIdleMs: number | undefined;
+  /** The clock of the save, in epoch ms. */
+  now: () => number;
 }
 
 /**
@@ -63,7 +65,7 @@ export interface PartitionCodecOptions {
  *
  * @example
  * ```ts
- * const codec = new PartitionCodec({ inner: undefined, binding, backend: 'folder:/srv/cache#ab12', refreshTokenIdleMs: undefined });
+ * const codec = new PartitionCodec({ inner: undefined, binding, backend: 'folder:/srv/cache#ab12', refreshTokenIdleMs: undefined, now: Date.now });
  * new FilePersistence(path, { codec });
  * ```
  */
@@ -79,8 +81,11 @@ export class PartitionCodec implements BytesCodec {
   }
 
   async encode(plain: Uint8Array): Promise<Uint8Array> {
-    const { inner, binding, refreshTokenIdleMs } = this.options;
-    const retention = cacheRetention(plain, refreshTokenIdleMs === undefined ? {} : { refreshTokenIdleMs });
+    const { inner, binding, refreshTokenIdleMs, now } = this.options;
+    const retention = cacheRetention(plain, {
+      now: now(),
+      ...(refreshTokenIdleMs === undefined ? {} : { refreshTokenIdleMs }),
+    });
     const header = encoder.encode(`${MAGIC}${VERSION} ${retention === undefined ? '-' : Math.ceil(retention)}\n`);
     const body = inner?.isEncrypted
       ? await inner.encode(concat(binding, plain))

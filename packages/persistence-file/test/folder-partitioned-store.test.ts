@@ -207,6 +207,37 @@ describe('FolderPartitionedStore', () => {
       expect(readdirSync(store.dir).sort()).toEqual([leftovers[2], file, 'not-ours.txt'].sort());
     });
 
+    it('churn: over 10 days of users coming and going, storage follows the active users, not everyone seen', async () => {
+      const start = Date.UTC(2026, 0, 1);
+      let now = start;
+      const store = new FolderPartitionedStore({
+        dir: join(space.dir, 'p'),
+        refreshTokenIdleMs: 2 * DAY,
+        now: () => now,
+      });
+      const lastSave = new Map<string, number>();
+      const stored: number[] = [];
+      for (let day = 0; day < 10; day++) {
+        now = start + day * DAY;
+        // 40 new users sign in (refresh tokens); 20 of yesterday's come back (their caches are saved again).
+        const active = [
+          ...Array.from({ length: 40 }, (_, i) => `user:${day}:${i}`),
+          ...(day > 0 ? Array.from({ length: 20 }, (_, i) => `user:${day - 1}:${i}`) : []),
+        ];
+        for (const user of active) {
+          await store.partition(user).persistence.save(msalCache(now + HOUR, true));
+          lastSave.set(user, now);
+        }
+        await store.sweep();
+        const expected = [...lastSave].filter(([, at]) => at + 2 * DAY > now).map(([user]) => partitionFileName(user));
+        expect(readdirSync(store.dir).sort()).toEqual(expected.sort());
+        stored.push(expected.length);
+      }
+      expect(lastSave.size).toBe(400);
+      // From day 2 on: today's 40 + yesterday's 40 + the 20 of the day before who came back yesterday.
+      expect(stored.slice(2)).toEqual([100, 100, 100, 100, 100, 100, 100, 100]);
+    });
+
     it('a missing folder is an empty sweep', async () => {
       const store = new FolderPartitionedStore({ dir: join(space.dir, 'never-created') });
       expect(await store.sweep()).toMatchObject({ scanned: 0, deleted: 0 });
