@@ -62,10 +62,10 @@ const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
  * At most one token request per `key` at a time across every process sharing `store`: the first
  * caller takes the store's lock for the key, looks in the cache again (another process may have
  * just fetched), and fetches only if it is still missing; the others wait for the lock and are
- * served by their own `lookup`. Callers in the same process join the running flight instead of
- * queueing, and share its outcome, a failed fetch too. A holder that dies mid-fetch blocks the
- * others no longer than the lock's stale rules allow (a dead pid on this host at once; a lease
- * elsewhere); then the next waiter fetches.
+ * served by their own `lookup`. Callers in the same process passing the same `store` object join
+ * the running flight instead of queueing, and share its outcome, a failed fetch too. A holder that
+ * dies mid-fetch blocks the others no longer than the lock's stale rules allow (a dead pid on this
+ * host at once; a lease elsewhere); then the next waiter fetches.
  *
  * @example
  * ```ts
