@@ -230,10 +230,21 @@ export class WebClients {
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult | null> {
     const { homeAccountId, ...rest } = request;
     const key = userPartitionKey(this.clientId, homeAccountId);
-    const account = await this.bind(key, new CacheOnlyNetwork()).app.getTokenCache().getAccountByHomeId(homeAccountId);
+    // The instance that found the account, its partition loaded, makes the first cache lookup too.
+    const network = new CacheOnlyNetwork();
+    const { app } = this.bind(key, network);
+    const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
     if (!account) return null;
     const silent: SilentFlowRequest = { ...rest, scopes: request.scopes, account };
-    return this.acquire('user', key, request.scopes, request.claims, false, (app) => app.acquireTokenSilent(silent));
+    return this.acquire(
+      'user',
+      key,
+      request.scopes,
+      request.claims,
+      false,
+      (instance) => instance.acquireTokenSilent(silent),
+      { app, network },
+    );
   }
 
   /**
@@ -270,9 +281,10 @@ export class WebClients {
     claims: string | undefined,
     preload: boolean,
     call: (app: ConfidentialClientApplication) => Promise<AuthenticationResult | null>,
+    first?: { app: ConfidentialClientApplication; network: CacheOnlyNetwork },
   ): Promise<AuthenticationResult> {
     const run = async (network: INetworkModule | undefined) => {
-      const { app } = this.bind(key, network);
+      const app = first && network === first.network ? first.app : this.bind(key, network).app;
       // msal's on-behalf-of lookup reads msal's memory without asking the cache plugin first.
       if (preload) await app.getTokenCache().getAllAccounts();
       const result = await call(app);
@@ -286,7 +298,7 @@ export class WebClients {
       ...(this.options.flightTimeoutMs === undefined ? {} : { lockTimeoutMs: this.options.flightTimeoutMs }),
       lookup: async () => {
         lookups++;
-        const network = new CacheOnlyNetwork();
+        const network = lookups === 1 && first ? first.network : new CacheOnlyNetwork();
         try {
           return await run(network);
         } catch (error) {
