@@ -74,7 +74,7 @@ export class PartitionTable {
     const entry = this.create(keys);
     this.entries.set(keys.member, entry);
     this.used += ENTRY_OVERHEAD;
-    this.trim();
+    this.trim(entry);
     return entry;
   }
 
@@ -88,7 +88,7 @@ export class PartitionTable {
     entry.bytes = bytes;
     if (this.entries.get(entry.keys.member) === entry) {
       this.used += size;
-      this.trim();
+      this.trim(entry);
     }
   }
 
@@ -111,11 +111,12 @@ export class PartitionTable {
     this.used = 0;
   }
 
-  private trim(): void {
+  /** Evicts least recently used entries until within budget; never `current`, which a caller is using now. */
+  private trim(current: PartitionEntry): void {
     if (this.used <= this.maxBytes) return;
     for (const [member, entry] of this.entries) {
       if (this.used <= this.maxBytes) return;
-      if (entry.busy > 0) continue;
+      if (entry.busy > 0 || entry === current) continue;
       this.entries.delete(member);
       this.used -= ENTRY_OVERHEAD + (entry.bytes?.byteLength ?? 0);
       entry.bytes = undefined;

@@ -225,4 +225,19 @@ describe('RedisPartitionedStore on one server', () => {
     // Evicted partitions still read correctly, from Redis.
     expect(decode(await store.partition('user-0').persistence.load())).toBe(payload);
   });
+
+  it('l1MaxBytes 0 keeps no copies, and a partition in use is never evicted from under its lock', async () => {
+    const prefix = `no-l1-${randomUUID()}`;
+    const store = await openStore(prefix, { l1MaxBytes: 0 });
+    const held = await store.partition('user-a').lock.acquire({ timeoutMs: 5_000 });
+    // Other partitions come and go meanwhile; user-a's entry, held, stays: its next waiter queues in memory.
+    for (let i = 0; i < 20; i++) await store.partition(`other-${i}`).persistence.save(text('{}'));
+    const waiter = store.partition('user-a').lock.acquire({ timeoutMs: 5_000 });
+    expect(store.stats().lock.waited).toBe(1);
+    await held.release();
+    await (await waiter).release();
+    const { l1 } = store.stats();
+    expect(l1.hits).toBe(0);
+    expect(l1.bytes).toBeLessThanOrEqual(2 * 1024);
+  });
 });
