@@ -224,6 +224,14 @@ export class RedisConnection {
     const deadline = until ?? started + this.failoverTimeoutMs;
     for (let tries = 0; ; tries++) {
       if (signal?.aborted) throw this.aborted(backend, signal.reason);
+      // Our client, quit by close(): no primary is coming back for it.
+      if (this.owned && this.closed) {
+        throw new PersistenceError(
+          'NotAvailable',
+          `The connection to Redis at ${this.where} was closed (close()); create a new one.`,
+          { backend },
+        );
+      }
       try {
         return await attempt();
       } catch (error) {

@@ -94,6 +94,14 @@ describe('a process started while the Sentinel primary is down', () => {
     await topology?.stop();
   });
 
+  it('a call on a closed cache fails with NotAvailable saying so, without waiting for a primary', async () => {
+    const cache = await createRedisCache({ ...through(topology), failoverTimeoutMs: 600_000 });
+    await cache.close();
+    const error = await failure(cache.persistence.load());
+    expect(isPersistenceError(error, 'NotAvailable')).toBe(true);
+    expect((error as Error).message).toMatch(/was closed \(close\(\)\); create a new one/);
+  });
+
   it('creates its cache once the sentinels name the new primary: 3 processes released right after the SIGKILL, every token stored', async () => {
     const partition = randomUUID();
     const connection = through(topology);
