@@ -1,4 +1,4 @@
-import { type AccountInfo, AuthError, type PublicClientApplication } from '@azure/msal-node';
+import { type AccountInfo, AuthError, type AuthenticationResult, type PublicClientApplication } from '@azure/msal-node';
 import { propertyRuns, propertyTimeoutMs } from '@msal-persist/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,9 @@ import { homeAccountIds } from '../src/account-tracker.js';
 import {
   type CacheChangedEvent,
   isPersistenceError,
+  type Lock,
+  type LockAcquireOptions,
+  type LockHandle,
   MemoryLock,
   MemoryPersistence,
   PersistenceCachePlugin,
@@ -41,11 +44,33 @@ interface Process {
   readonly heard: Set<string>;
 }
 
+/**
+ * A MemoryLock whose holds fail their last check before a save (`LockLost`) while `lost` is set,
+ * as a hold broken by a writer on another host does.
+ */
+class LosableLock implements Lock {
+  lost = false;
+  private readonly inner = new MemoryLock('model-lock');
+  async acquire(options?: LockAcquireOptions): Promise<LockHandle> {
+    const handle = await this.inner.acquire(options);
+    return {
+      release: () => handle.release(),
+      verify: () => {
+        if (this.lost)
+          throw new PersistenceError('LockLost', 'Simulated: the hold was broken.', { backend: 'model-lock' });
+        return handle.verify?.();
+      },
+    };
+  }
+}
+
 interface Real {
   readonly persistence: FlakyPersistence;
-  readonly lock: MemoryLock;
+  readonly lock: LosableLock;
   readonly processes: Process[];
 }
+
+type Outcome<T> = { ok: T } | { error: unknown };
 
 /** What the model knows of one user in the store. `unsure`: a failed save left a change in some process's memory. */
 interface UserModel {
@@ -60,8 +85,8 @@ interface Model {
   readonly accounts: Map<string, AccountInfo>;
 }
 
-/** How a step is run: normally, with the lock held elsewhere until it times out, or with failing saves. */
-type Fault = 'none' | 'lock held elsewhere' | 'saves fail';
+/** How a step is run: normally, with the lock held elsewhere until it times out, with failing saves, or with its hold lost. */
+type Fault = 'none' | 'lock held elsewhere' | 'saves fail' | 'hold lost';
 
 function userModel(model: Model, user: string): UserModel {
   let entry = model.users.get(user);
@@ -94,27 +119,31 @@ function storedTokens(text: string): Map<string, string> {
 const homeId = (user: FakeUser) => `${user.oid}.00000000-0000-4000-8000-0000000000aa`;
 
 /** Runs `call` under `fault`; resolves with its result or the error it rejected with. */
-async function underFault<T>(
-  real: Real,
-  fault: Fault,
-  call: () => Promise<T>,
-): Promise<{ ok: T } | { error: unknown }> {
+async function underFault<T>(real: Real, fault: Fault, call: () => Promise<T>): Promise<Outcome<T>> {
   const outside = fault === 'lock held elsewhere' ? await real.lock.acquire() : undefined;
   real.persistence.failing = fault === 'saves fail';
+  real.lock.lost = fault === 'hold lost';
   try {
-    return { ok: await call() };
-  } catch (error) {
-    return { error };
+    return await settled(call());
   } finally {
     real.persistence.failing = false;
+    real.lock.lost = false;
     await outside?.release();
   }
+}
+
+function settled<T>(promise: Promise<T>): Promise<Outcome<T>> {
+  return promise.then(
+    (ok) => ({ ok }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** What a write that did not complete means for the model: nothing (lock) or a change left in memory (save). */
 function failedWrite(error: unknown, fault: Fault): 'nothing changed' | 'left in memory' {
   if (fault === 'lock held elsewhere' && isPersistenceError(error, 'LockTimeout')) return 'nothing changed';
   if (fault === 'saves fail' && isPersistenceError(error, 'Io')) return 'left in memory';
+  if (fault === 'hold lost' && isPersistenceError(error, 'LockLost')) return 'left in memory';
   throw new Error(`unexpected failure under fault "${fault}": ${String(error)}`);
 }
 
@@ -148,8 +177,20 @@ abstract class Step implements fc.AsyncCommand<Model, Real> {
   check(_model: Readonly<Model>): boolean {
     return true;
   }
-  abstract run(model: Model, real: Real): Promise<void>;
+  /** Makes the call in the real processes, with no fault set up. */
+  abstract perform(model: Readonly<Model>, real: Real): Promise<Outcome<unknown>>;
+  /** Checks the outcome against the model, then makes the model follow it. */
+  abstract settle(model: Model, outcome: Outcome<unknown>): void;
   abstract describe(): string;
+  async run(model: Model, real: Real): Promise<void> {
+    const outcome = await underFault(real, this.fault, async () => {
+      const inner = await this.perform(model, real);
+      if ('error' in inner) throw inner.error;
+      return inner.ok;
+    });
+    this.settle(model, outcome);
+    await checkInvariants(model, real, this.listened(real, outcome));
+  }
   toString(): string {
     return `p${this.process}.${this.describe()}${this.fault === 'none' ? '' : ` [${this.fault}]`}`;
   }
@@ -157,7 +198,7 @@ abstract class Step implements fc.AsyncCommand<Model, Real> {
     return real.processes[this.process] as Process;
   }
   /** The processes whose last access saw the store: this one, unless its lock wait timed out. */
-  protected listened(real: Real, outcome: { error: unknown } | { ok: unknown }): Process[] {
+  protected listened(real: Real, outcome: Outcome<unknown>): Process[] {
     const timedOut = 'error' in outcome && isPersistenceError(outcome.error, 'LockTimeout');
     return timedOut ? [] : [this.proc(real)];
   }
@@ -175,15 +216,15 @@ class SignIn extends Step {
   describe(): string {
     return `signIn(${this.user}, ${this.scope})`;
   }
-  async run(model: Model, real: Real): Promise<void> {
+  perform(_model: Readonly<Model>, real: Real): Promise<Outcome<unknown>> {
     const p = this.proc(real);
     p.idp.user = USERS[this.user] as FakeUser;
-    const outcome = await underFault(real, this.fault, () =>
-      p.app.acquireTokenByDeviceCode({ scopes: [this.scope], deviceCodeCallback: () => {} }),
-    );
+    return settled(p.app.acquireTokenByDeviceCode({ scopes: [this.scope], deviceCodeCallback: () => {} }));
+  }
+  settle(model: Model, outcome: Outcome<unknown>): void {
     const user = userModel(model, this.user);
     if ('ok' in outcome) {
-      const result = outcome.ok;
+      const result = outcome.ok as AuthenticationResult | null;
       if (!result?.account) throw new Error('the sign-in returned no account');
       model.accounts.set(this.user, result.account);
       user.account = 'in';
@@ -192,7 +233,6 @@ class SignIn extends Step {
       if (user.account === 'out') user.account = 'unsure';
       user.tokens.set(this.scope, 'unsure');
     }
-    await checkInvariants(model, real, this.listened(real, outcome));
   }
 }
 
@@ -211,18 +251,18 @@ class Silent extends Step {
   describe(): string {
     return `silent(${this.user}, ${this.scope})`;
   }
-  async run(model: Model, real: Real): Promise<void> {
+  perform(model: Readonly<Model>, real: Real): Promise<Outcome<unknown>> {
     const account = model.accounts.get(this.user) as AccountInfo; // check() ran first
+    return settled(this.proc(real).app.acquireTokenSilent({ scopes: [this.scope], account }));
+  }
+  settle(model: Model, outcome: Outcome<unknown>): void {
     const user = userModel(model, this.user);
     const known = user.tokens.get(this.scope);
-    const outcome = await underFault(real, this.fault, () =>
-      this.proc(real).app.acquireTokenSilent({ scopes: [this.scope], account }),
-    );
     if (user.account === 'out') {
       // A signed-out account is never served, whichever process still had it in memory.
       expect('error' in outcome && outcome.error instanceof AuthError, `${this} is refused`).toBe(true);
     } else if ('ok' in outcome) {
-      const result = outcome.ok;
+      const result = outcome.ok as AuthenticationResult;
       if (user.account === 'in' && known !== undefined && known !== 'unsure') {
         // Served from the latest acknowledged save, never from an older cache.
         expect({ token: result.accessToken, fromCache: result.fromCache }, `${this} is served`).toEqual({
@@ -242,7 +282,6 @@ class Silent extends Step {
       ).toBe(false);
       if (failedWrite(outcome.error, this.fault) === 'left in memory') user.tokens.set(this.scope, 'unsure');
     }
-    await checkInvariants(model, real, this.listened(real, outcome));
   }
 }
 
@@ -257,14 +296,18 @@ class SignOut extends Step {
   describe(): string {
     return `signOut(${this.user})`;
   }
-  async run(model: Model, real: Real): Promise<void> {
+  perform(_model: Readonly<Model>, real: Real): Promise<Outcome<unknown>> {
     const cache = this.proc(real).app.getTokenCache();
     const username = (USERS[this.user] as FakeUser).username;
-    const outcome = await underFault(real, this.fault, async () => {
-      const account = (await cache.getAllAccounts()).find((a) => a.username === username);
-      if (account) await cache.removeAccount(account);
-      return account !== undefined;
-    });
+    return settled(
+      (async () => {
+        const account = (await cache.getAllAccounts()).find((a) => a.username === username);
+        if (account) await cache.removeAccount(account);
+        return account !== undefined;
+      })(),
+    );
+  }
+  settle(model: Model, outcome: Outcome<unknown>): void {
     const user = userModel(model, this.user);
     if ('ok' in outcome) {
       // Every process finds a stored account (its read reloads what another process saved).
@@ -277,7 +320,6 @@ class SignOut extends Step {
       user.account = 'unsure';
       for (const scope of user.tokens.keys()) user.tokens.set(scope, 'unsure');
     }
-    await checkInvariants(model, real, this.listened(real, outcome));
   }
 }
 
@@ -285,8 +327,10 @@ class Clear extends Step {
   describe(): string {
     return 'clear()';
   }
-  async run(model: Model, real: Real): Promise<void> {
-    const outcome = await underFault(real, this.fault, () => this.proc(real).plugin.clear());
+  perform(_model: Readonly<Model>, real: Real): Promise<Outcome<unknown>> {
+    return settled(this.proc(real).plugin.clear());
+  }
+  settle(model: Model, outcome: Outcome<unknown>): void {
     if ('ok' in outcome) {
       // Every process finds the store empty at its next access, and its next write starts from empty.
       for (const user of model.users.values()) {
@@ -294,9 +338,39 @@ class Clear extends Step {
         user.tokens.clear();
       }
     } else {
-      expect(failedWrite(outcome.error, this.fault)).toBe('nothing changed');
+      // Refused before anything was deleted: the lock was not taken, or the hold was no longer ours.
+      const expected = this.fault === 'hold lost' ? 'LockLost' : 'LockTimeout';
+      expect(isPersistenceError(outcome.error, expected), `${this} failed: ${outcome.error}`).toBe(true);
     }
-    await checkInvariants(model, real, this.listened(real, outcome));
+  }
+  /** clear() reads nothing: only one that deleted has shown this process the store (empty). */
+  protected override listened(real: Real, outcome: Outcome<unknown>): Process[] {
+    return 'ok' in outcome ? [this.proc(real)] : [];
+  }
+}
+
+/**
+ * Two sign-ins in two processes at once, for different users or scopes: each must land on top of
+ * the other (no lost update), whichever takes the lock first.
+ */
+class Together implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly first: SignIn,
+    readonly second: SignIn,
+  ) {}
+  check(): boolean {
+    const { first, second } = this;
+    return first.process !== second.process && (first.user !== second.user || first.scope !== second.scope);
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const [a, b] = await Promise.all([this.first.perform(model, real), this.second.perform(model, real)]);
+    this.first.settle(model, a);
+    this.second.settle(model, b);
+    // Which process saw the store last is not known, so no process's events are compared here.
+    await checkInvariants(model, real, []);
+  }
+  toString(): string {
+    return `together(${this.first}, ${this.second})`;
   }
 }
 
@@ -309,7 +383,7 @@ class FileLikePersistence extends FlakyPersistence {
 }
 
 function setup(persistence: FlakyPersistence = new FlakyPersistence()): { model: Model; real: Real } {
-  const lock = new MemoryLock();
+  const lock = new LosableLock();
   const processes = Array.from({ length: PROCESSES }, (): Process => {
     const idp = new FakeTokenEndpoint();
     const plugin = new PersistenceCachePlugin({ persistence, lock, logger: {}, lockTimeoutMs: LOCK_TIMEOUT_MS });
@@ -332,7 +406,7 @@ function setup(persistence: FlakyPersistence = new FlakyPersistence()): { model:
 const process = fc.integer({ min: 0, max: PROCESSES - 1 });
 const user = fc.constantFrom(...Object.keys(USERS));
 const scope = fc.constantFrom(...SCOPE_NAMES);
-const fault = fc.constantFrom<Fault>('none', 'none', 'none', 'lock held elsewhere', 'saves fail');
+const fault = fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'lock held elsewhere', 'saves fail', 'hold lost');
 const signIn = fc.tuple(process, fault, user, scope).map(([p, f, u, s]) => new SignIn(p, f, u, s));
 const silent = fc.tuple(process, fault, user, scope).map(([p, f, u, s]) => new Silent(p, f, u, s));
 // Repeated entries weigh more: silent calls dominate, as in real use; clear() resets everything, so it is rare.
@@ -345,6 +419,9 @@ const steps = [
   silent,
   fc.tuple(process, fault, user).map(([p, f, u]) => new SignOut(p, f, u)),
   fc.tuple(process, fault).map(([p, f]) => new Clear(p, f)),
+  fc
+    .tuple(process, user, scope, process, user, scope)
+    .map(([p, u, s, q, v, t]) => new Together(new SignIn(p, 'none', u, s), new SignIn(q, 'none', v, t))),
 ];
 
 describe('PersistenceCachePlugin, model-based (real msal-node, offline)', () => {
