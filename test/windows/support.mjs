@@ -54,11 +54,14 @@ export function runNode(script, args = [], { env = {}, cwd = process.cwd(), time
   });
 }
 
-/** The last line of `stdout` parsed as JSON (children report one JSON line at the end). */
+/** The child's JSON report: all of `stdout`, or its last line (children report one JSON line at the end). */
 export function lastJson(result) {
-  const line = result.stdout.trim().split('\n').pop() ?? '';
+  const text = result.stdout.trim();
   try {
-    return JSON.parse(line);
+    // One document (the CLI's --json, pretty-printed), else the last line.
+    return text.startsWith('{') && text.endsWith('}') && !text.includes('\n{')
+      ? JSON.parse(text)
+      : JSON.parse(text.split('\n').pop() ?? '');
   } catch {
     throw new Error(`expected a JSON line from the child (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
