@@ -162,7 +162,9 @@ export class RedisConnection {
 
   /**
    * Uses `options.client`, or creates a fast-fail client and connects it, failing with
-   * `NotAvailable` or `Timeout` when Redis cannot be reached within `connectTimeoutMs`.
+   * `NotAvailable` or `Timeout` when Redis cannot be reached within `connectTimeoutMs`. With
+   * Sentinel or Cluster, a primary that is down, hung or being replaced is waited for up to
+   * `failoverTimeoutMs` (then `NotAvailable` naming it); `options.signal` ends that wait (`Aborted`).
    */
   static async open(options: RedisConnectionOptions = {}): Promise<RedisConnection> {
     checkConnectionOptions(options);
@@ -176,7 +178,7 @@ export class RedisConnection {
         ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: timeouts.commandTimeoutMs }),
       });
     }
-    // Not connected yet (lazyConnect): an aborted signal connects nothing.
+    // lazyConnect: nothing connects before retrying() has checked the signal.
     const client = buildClient({ ...options, ...timeouts });
     const connection = new RedisConnection(client, { ...timeouts, ...failover, owned: true });
     const backend = `redis:${connection.where}`;

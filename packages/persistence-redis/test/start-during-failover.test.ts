@@ -206,7 +206,7 @@ describe('a Sentinel failover that never completes (primary and its only replica
     expect((error as Error).message).toMatch(/monitor not-monitored/);
   });
 
-  it('an AbortSignal ends the wait with Aborted; an aborted one connects nothing', async () => {
+  it('an AbortSignal ends the wait with Aborted; one aborted before the call fails Aborted too', async () => {
     const controller = new AbortController();
     const creating = failure(
       createRedisCache({ ...through(topology), failoverTimeoutMs: 60_000, signal: controller.signal }),
