@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Logger } from '@msal-persist/core';
 import { FilePersistence } from '@msal-persist/persistence-file';
 import type { KernelKeyring, KeyringScope } from './kernel-keyring.js';
 import { KernelKeyringCodec, type KernelKeyringCodecOptions } from './kernel-keyring-codec.js';
@@ -28,6 +29,8 @@ export interface KernelKeyringPersistenceOptions {
   binding?: string;
   /** Backend name for messages. Default `kernel-keyring:${path}`. */
   name?: string;
+  /** Receives `FilePersistence`'s warning about a cache folder others may write. Default: the console. */
+  logger?: Logger;
   /** The keyring calls (tests). Default: the real syscalls through koffi. */
   kernel?: () => Promise<KernelKeyring>;
 }
@@ -96,7 +99,12 @@ export class KernelKeyringPersistence extends FilePersistence {
       ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
     };
     const codec = new KernelKeyringCodec(codecOptions);
-    super(path, { name, codec, ...(options.mode === undefined ? {} : { mode: options.mode }) });
+    super(path, {
+      name,
+      codec,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
     this.keyCodec = codec;
     this.scope = options.scope ?? 'persistent';
   }

@@ -167,6 +167,23 @@ describe.runIf(linux)('KernelKeyringPersistence on the real kernel keyring', () 
     await persistence.delete();
   });
 
+  it('a version 1 file whose key is missing is kept aside, not deleted: it does not say which user namespace wrote it', async () => {
+    const header = Buffer.alloc(25);
+    header.write('MPKK', 'latin1');
+    header[4] = 1;
+    header.writeUInt32BE(process.getuid?.() ?? 0, 5);
+    randomBytes(16).copy(header, 9);
+    const bytes = Buffer.concat([header, randomBytes(12 + 20 + 16)]);
+    writeFileSync(space.path, bytes, { mode: 0o600 });
+    const persistence = new KernelKeyringPersistence(space.path);
+    const error = await persistence.load().catch((e: unknown) => e);
+    expect(isPersistenceError(error, 'Corrupt')).toBe(true);
+    expect((error as Error).message).toContain('kept aside, not deleted');
+    const where = await persistence.keepAside();
+    expect(where).toMatch(/\.corrupt-/);
+    expect(readFileSync(where ?? '')).toEqual(bytes);
+  });
+
   it('refuses an unknown scope with a TypeError', () => {
     expect(() => new KernelKeyringPersistence(space.path, { scope: 'session' as 'user' })).toThrow(TypeError);
   });
