@@ -50,13 +50,17 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  *
  * - The key is gone (reboot, expiry, `keyctl unlink`): `decode` fails with `Corrupt`, saying so,
  *   and the next `encode` adds a new key. The cache plugin starts empty with a warning.
- * - A file written by another user, or changed by anyone: `Corrupt`.
+ * - A file written by another user, changed by anyone, or written under another `binding` (a
+ *   copy from another cache path): `Corrupt`.
+ * - A file written in another user namespace (a rootless container) whose key this process
+ *   cannot see: `Corrupt`, and {@link KernelKeyringCodec.keyIsGone} says no, so it is kept aside.
  * - The kernel refuses the calls (a container's seccomp profile, Docker's default among them):
  *   `NotAvailable`, with the errno.
  *
  * @example
  * ```ts
- * const persistence = new FilePersistence(path, { codec: new KernelKeyringCodec({ backend: `kernel-keyring:${path}` }) });
+ * const codec = new KernelKeyringCodec({ backend: `kernel-keyring:${path}`, binding: path });
+ * const persistence = new FilePersistence(path, { codec });
  * ```
  */
 export class KernelKeyringCodec implements BytesCodec {
