@@ -109,8 +109,10 @@ async function fakeBus(
   answer: (member: string, serial: number) => Buffer | undefined,
   chunk = 1 << 20,
   greeting?: Buffer,
+  abstract = false,
 ) {
-  const path = join(dir, name);
+  // An abstract socket (Linux) has a name and no file.
+  const path = abstract ? `\0msal-persist-${name}-${process.pid}` : join(dir, name);
   const server = createServer((socket) => {
     // A client that hangs up on a message it refuses resets the connection: nothing to report here.
     socket.on('error', () => undefined);
@@ -137,7 +139,8 @@ async function fakeBus(
     });
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
-  return { path, env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, close: () => server.close() };
+  const address = abstract ? `unix:abstract=${path.slice(1)}` : `unix:path=${path}`;
+  return { path, env: { DBUS_SESSION_BUS_ADDRESS: address }, close: () => server.close() };
 }
 
 const reply = (serial: number, signature: string, args: WireValue[]) =>
@@ -407,12 +410,22 @@ describe("the bus socket must be this user's (or root's)", () => {
     },
   );
 
-  it('an abstract socket (no file, no owner to check): libsecret is asked instead', async () => {
-    expect(
-      await lookupOverBus(
-        { schema: 'org.freedesktop.Secret.Generic', attributes: {}, label: '' },
-        { DBUS_SESSION_BUS_ADDRESS: `unix:abstract=/tmp/msal-persist-none-${process.pid}` },
-      ),
-    ).toBe(ASK_LIBSECRET);
-  });
+  it.runIf(process.platform === 'linux')(
+    'an abstract socket (no file, no owner to check): libsecret is asked, even when a Secret Service answers there',
+    async () => {
+      const bus = await fakeBus(
+        'abstract',
+        secretService([['/org/freedesktop/secrets/collection/login/1'], []]),
+        1 << 20,
+        undefined,
+        true,
+      );
+      try {
+        const item = { schema: 'org.freedesktop.Secret.Generic', attributes: {}, label: '' };
+        expect(await lookupOverBus(item, bus.env)).toBe(ASK_LIBSECRET);
+      } finally {
+        bus.close();
+      }
+    },
+  );
 });
