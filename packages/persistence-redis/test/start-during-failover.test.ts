@@ -294,6 +294,48 @@ describe('a process started while a Cluster primary is down', () => {
   }, 90_000);
 });
 
+describe('a Cluster primary that hangs (SIGSTOP, like a frozen VM) and is failed over by its replica', () => {
+  let cluster: RedisClusterServers;
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3, 1);
+  }, 90_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('a process started then and a call already running both reach the new primary, every token stored', async () => {
+    const connection = { cluster: { nodes: cluster.nodes } };
+    let partition: string;
+    let owner: number;
+    // ownerOf asks servers[0]: the primary paused must be another one.
+    do {
+      partition = randomUUID();
+      owner = await cluster.ownerOf(redisKeys('msal-persist', partition).cache);
+    } while (owner === 0);
+    const running = await createRedisCache({ ...connection, partition });
+    try {
+      const app = daemonApp(running);
+      await app.token('api://before/.default');
+      const writers = await gatedWriters(2, {
+        CONNECTION: JSON.stringify(connection),
+        PARTITION: partition,
+        WRITES: '2',
+      });
+      (cluster.servers[owner] as RedisServer).pause();
+      writers.go();
+      const [during, results] = await Promise.all([failure(app.token('api://during/.default')), writers.results()]);
+      await expectAllStored(results, connection, partition);
+      expect(during === undefined ? 'succeeded' : (persistenceErrorIn(during)?.message ?? String(during))).toBe(
+        'succeeded',
+      );
+      expect(await cluster.ownerOf(redisKeys('msal-persist', partition).cache)).not.toBe(owner);
+    } finally {
+      (cluster.servers[owner] as RedisServer).resume();
+      await running.close();
+    }
+  }, 90_000);
+});
+
 describe('one plain server (no Sentinel, no Cluster) that is down or paused', () => {
   let server: RedisServer | undefined;
   afterAll(async () => {

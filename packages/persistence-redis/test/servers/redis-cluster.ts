@@ -44,6 +44,15 @@ export async function startRedisCluster(primaries = 3, replicasPerPrimary = 0): 
       },
       20_000,
     );
+    // A replica that has not finished its first sync never fails over (its data counts as too old).
+    await waitFor(
+      'every replica in sync with its primary',
+      async () => {
+        const infos = await Promise.all(clients.map((client) => client.info('replication')));
+        return infos.filter((info) => info.includes('master_link_status:up')).length === primaries * replicasPerPrimary;
+      },
+      20_000,
+    );
   } catch (error) {
     for (const client of clients) client.disconnect();
     await Promise.all(servers.map((s) => s.stop()));
