@@ -25,7 +25,6 @@ import { ADA, BO, CY, publicApp } from './support/msal-apps.js';
 const PROCESSES = 3;
 const USERS: Record<string, FakeUser> = { ada: ADA, bo: BO, cy: CY };
 const SCOPE_NAMES = ['User.Read', 'Mail.Read', 'Files.Read'] as const;
-const LOCK_TIMEOUT_MS = 20;
 
 /** A MemoryPersistence whose saves fail (`Io`) while `failing` is set, as a full disk would. */
 class FlakyPersistence extends MemoryPersistence {
@@ -45,13 +44,19 @@ interface Process {
 }
 
 /**
- * A MemoryLock whose holds fail their last check before a save (`LockLost`) while `lost` is set,
- * as a hold broken by a writer on another host does.
+ * A real MemoryLock, with two faults on demand: while `timesOut` is set, acquiring fails with
+ * `LockTimeout` at once (as behind a holder that never lets go, without the wait); while `lost` is
+ * set, a hold fails its last check before a save with `LockLost` (as one broken by a writer on
+ * another host does).
  */
-class LosableLock implements Lock {
+class FaultyLock implements Lock {
+  timesOut = false;
   lost = false;
   private readonly inner = new MemoryLock('model-lock');
   async acquire(options?: LockAcquireOptions): Promise<LockHandle> {
+    if (this.timesOut) {
+      throw new PersistenceError('LockTimeout', 'Simulated: another writer holds the lock.', { backend: 'model-lock' });
+    }
     const handle = await this.inner.acquire(options);
     return {
       release: () => handle.release(),
@@ -66,7 +71,7 @@ class LosableLock implements Lock {
 
 interface Real {
   readonly persistence: FlakyPersistence;
-  readonly lock: LosableLock;
+  readonly lock: FaultyLock;
   readonly processes: Process[];
 }
 
@@ -85,8 +90,8 @@ interface Model {
   readonly accounts: Map<string, AccountInfo>;
 }
 
-/** How a step is run: normally, with the lock held elsewhere until it times out, with failing saves, or with its hold lost. */
-type Fault = 'none' | 'lock held elsewhere' | 'saves fail' | 'hold lost';
+/** How a step is run: normally, with the lock timing out, with failing saves, or with its hold lost. */
+type Fault = 'none' | 'lock times out' | 'saves fail' | 'hold lost';
 
 function userModel(model: Model, user: string): UserModel {
   let entry = model.users.get(user);
@@ -120,7 +125,7 @@ const homeId = (user: FakeUser) => `${user.oid}.00000000-0000-4000-8000-00000000
 
 /** Runs `call` under `fault`; resolves with its result or the error it rejected with. */
 async function underFault<T>(real: Real, fault: Fault, call: () => Promise<T>): Promise<Outcome<T>> {
-  const outside = fault === 'lock held elsewhere' ? await real.lock.acquire() : undefined;
+  real.lock.timesOut = fault === 'lock times out';
   real.persistence.failing = fault === 'saves fail';
   real.lock.lost = fault === 'hold lost';
   try {
@@ -128,7 +133,7 @@ async function underFault<T>(real: Real, fault: Fault, call: () => Promise<T>): 
   } finally {
     real.persistence.failing = false;
     real.lock.lost = false;
-    await outside?.release();
+    real.lock.timesOut = false;
   }
 }
 
@@ -141,7 +146,7 @@ function settled<T>(promise: Promise<T>): Promise<Outcome<T>> {
 
 /** What a write that did not complete means for the model: nothing (lock) or a change left in memory (save). */
 function failedWrite(error: unknown, fault: Fault): 'nothing changed' | 'left in memory' {
-  if (fault === 'lock held elsewhere' && isPersistenceError(error, 'LockTimeout')) return 'nothing changed';
+  if (fault === 'lock times out' && isPersistenceError(error, 'LockTimeout')) return 'nothing changed';
   if (fault === 'saves fail' && isPersistenceError(error, 'Io')) return 'left in memory';
   if (fault === 'hold lost' && isPersistenceError(error, 'LockLost')) return 'left in memory';
   throw new Error(`unexpected failure under fault "${fault}": ${String(error)}`);
@@ -383,10 +388,10 @@ class FileLikePersistence extends FlakyPersistence {
 }
 
 function setup(persistence: FlakyPersistence = new FlakyPersistence()): { model: Model; real: Real } {
-  const lock = new LosableLock();
+  const lock = new FaultyLock();
   const processes = Array.from({ length: PROCESSES }, (): Process => {
     const idp = new FakeTokenEndpoint();
-    const plugin = new PersistenceCachePlugin({ persistence, lock, logger: {}, lockTimeoutMs: LOCK_TIMEOUT_MS });
+    const plugin = new PersistenceCachePlugin({ persistence, lock, logger: {} });
     const heard = new Set<string>();
     plugin.on('cachechanged', (event: CacheChangedEvent) => {
       for (const id of event.accountsAdded) {
@@ -406,7 +411,7 @@ function setup(persistence: FlakyPersistence = new FlakyPersistence()): { model:
 const process = fc.integer({ min: 0, max: PROCESSES - 1 });
 const user = fc.constantFrom(...Object.keys(USERS));
 const scope = fc.constantFrom(...SCOPE_NAMES);
-const fault = fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'lock held elsewhere', 'saves fail', 'hold lost');
+const fault = fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'lock times out', 'saves fail', 'hold lost');
 const signIn = fc.tuple(process, fault, user, scope).map(([p, f, u, s]) => new SignIn(p, f, u, s));
 const silent = fc.tuple(process, fault, user, scope).map(([p, f, u, s]) => new Silent(p, f, u, s));
 // Repeated entries weigh more: silent calls dominate, as in real use; clear() resets everything, so it is rare.
