@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { VersionWatch } from './version-watch.js';
@@ -29,6 +30,13 @@ export class InvalidationFeed {
   private readonly channels = new Map<string, Map<string, VersionWatch>>();
   /** Channels whose SUBSCRIBE the current subscriber confirmed. */
   private readonly confirmed = new Set<string>();
+  /** Per shared channel, when (performance.now()) our latest heartbeat that came back was sent. */
+  private readonly delivered = new Map<string, number>();
+  /** Heartbeats in flight: token → when it was sent. */
+  private readonly beats = new Map<string, number>();
+  private readonly beatPrefix = `~beat ${randomBytes(6).toString('hex')}:`;
+  private beatSequence = 0;
+  private readonly beaters: ReturnType<typeof setInterval>[] = [];
   private subscriber: Redis | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -79,6 +87,32 @@ export class InvalidationFeed {
     watch.setSubscribed(false);
   }
 
+  /**
+   * Publishes a heartbeat on the shared `channel` every `everyMs` (from the commands' connection).
+   * Redis delivers a channel's messages to a subscriber in the order it ran the publishes, so when
+   * our heartbeat comes back, every write published before it was sent has arrived: see
+   * {@link InvalidationFeed.deliveredUpTo}. One small PUBLISH per interval, whatever the number of
+   * members. (In a Cluster, messages published on other nodes travel the cluster bus and may arrive
+   * a moment later than that order says.)
+   */
+  heartbeat(channel: string, everyMs: number): void {
+    const beater = setInterval(() => {
+      if (!this.confirmed.has(channel)) return;
+      const token = `${this.beatPrefix}${++this.beatSequence}`;
+      this.beats.set(token, performance.now());
+      // Nothing to report on failure: without heartbeats the watches fall back to their own bound.
+      this.source.publish(channel, token).catch(() => this.beats.delete(token));
+    }, everyMs);
+    // Timers never keep a process alive.
+    beater.unref();
+    this.beaters.push(beater);
+  }
+
+  /** When (`performance.now()`) the latest heartbeat of `channel` that came back was sent; -∞ when none since subscribing. */
+  deliveredUpTo(channel: string): number {
+    return this.delivered.get(channel) ?? Number.NEGATIVE_INFINITY;
+  }
+
   /** How many watches the feed keeps current, over how many channels. */
   size(): { channels: number; watches: number } {
     let watches = 0;
@@ -91,6 +125,7 @@ export class InvalidationFeed {
     this.closed = true;
     this.source.off('end', this.onSourceEnd);
     clearTimeout(this.retry);
+    for (const beater of this.beaters.splice(0)) clearInterval(beater);
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     this.unsubscribeAll();
@@ -99,6 +134,8 @@ export class InvalidationFeed {
 
   private unsubscribeAll(): void {
     this.confirmed.clear();
+    this.delivered.clear();
+    this.beats.clear();
     for (const members of this.channels.values()) for (const watch of members.values()) watch.setSubscribed(false);
   }
 
@@ -126,6 +163,13 @@ export class InvalidationFeed {
   private deliver(channel: string, message: string): void {
     const members = this.channels.get(channel);
     if (!members) return;
+    if (message.startsWith('~beat ')) {
+      const sentAt = this.beats.get(message);
+      if (sentAt === undefined) return;
+      this.beats.delete(message);
+      if (sentAt > this.deliveredUpTo(channel)) this.delivered.set(channel, sentAt);
+      return;
+    }
     const own = members.get('');
     if (own) {
       own.invalidate(message);

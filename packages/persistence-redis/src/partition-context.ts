@@ -30,6 +30,7 @@ export class PartitionContext {
     readonly failOpen: boolean,
     readonly maxStalenessMs: number,
     readonly lockTimeoutMs: number,
+    private readonly freshness: { deliveredUpTo(): number; readonly maxAgeMs: number },
   ) {}
 
   /** The entry of `keys`, made on first use. */
@@ -40,7 +41,11 @@ export class PartitionContext {
   /** The version of `entry` if the store's notifications say it is current now, else `undefined`. */
   knownVersion(entry: PartitionEntry): string | undefined {
     if (this.suspect) return undefined;
-    return entry.watch.current(performance.now(), this.maxStalenessMs);
+    const { freshness } = this;
+    return entry.watch.current(performance.now(), this.maxStalenessMs, {
+      deliveredUpTo: freshness.deliveredUpTo(),
+      maxAgeMs: freshness.maxAgeMs,
+    });
   }
 
   /** The L1 copy of `entry` if the store's notifications say it is current now, else `undefined`. */

@@ -47,6 +47,12 @@ export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
    * arrive within a round trip; this bounds the rare loss. 0: a round trip on every read. Default 1000.
    */
   maxStalenessMs?: number;
+  /**
+   * How long a partition's copy is trusted at most before one small round trip re-checks it, even
+   * with the subscription proven live (a heartbeat every `maxStalenessMs / 2` proves that): it
+   * bounds how long a change that publishes nothing (a hand edit, `FLUSHALL`) goes unseen. Default 60 000.
+   */
+  revalidateAfterMs?: number;
   /** Budget of the in-process L1 (partitions' plaintext bytes plus ~1 KiB per partition kept). 0: no L1 copies. Default 64 MiB. */
   l1MaxBytes?: number;
   /** How long a partition holding a refresh token is kept after its last save (sliding). Default 14 days (core's `DEFAULT_REFRESH_TOKEN_IDLE_MS`). */
@@ -108,6 +114,10 @@ function storeSettings(options: RedisPartitionedStoreOptions) {
     }),
     leaseMs,
     lockTimeoutMs: checkNumberOption('lockTimeoutMs', options.lockTimeoutMs, 15_000, { min: 0, max: MAX_TIMER_MS }),
+    revalidateAfterMs: checkNumberOption('revalidateAfterMs', options.revalidateAfterMs, 60_000, {
+      min: 0,
+      max: MAX_TIMER_MS,
+    }),
     breaker: new CircuitBreaker(options.breaker),
   };
 }
@@ -144,7 +154,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   constructor(connection: RedisConnection, options: RedisPartitionedStoreOptions = {}) {
     this.connection = connection;
     this.settings = storeSettings(options);
-    const { prefix, l1MaxBytes, failOpen, lockTimeoutMs, breaker } = this.settings;
+    const { prefix, l1MaxBytes, failOpen, lockTimeoutMs, breaker, revalidateAfterMs } = this.settings;
     const persistence = persistenceSettings(options, connection.commandTimeoutMs);
     this.channel = partitionsChannel(prefix);
     this.name = `redis-partitions:${connection.where}/${prefix}`;
@@ -163,7 +173,10 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
       failOpen,
       persistence.maxStalenessMs,
       lockTimeoutMs,
+      { deliveredUpTo: () => this.feed.deliveredUpTo(this.channel), maxAgeMs: revalidateAfterMs },
     );
+    // Proves the subscription delivers, so copies stay trusted without a round trip each per maxStalenessMs.
+    if (persistence.maxStalenessMs > 0) this.feed.heartbeat(this.channel, Math.max(1, persistence.maxStalenessMs >> 1));
   }
 
   /** The persistence + lock pair of `key`'s partition; no I/O. The raw key reaches no Redis key, name or message. */

@@ -54,9 +54,23 @@ export class VersionWatch {
     this.invalidate();
   }
 
-  /** The version if it can be trusted at `now` without a round trip, else `undefined`. */
-  current(now: number, maxStalenessMs: number): string | undefined {
-    if (!this.subscribed || now >= this.expiresAt || now - this.verifiedAt >= maxStalenessMs) return undefined;
+  /**
+   * The version if it can be trusted at `now` without a round trip, else `undefined`. With `proof`
+   * (a shared channel's heartbeat: every message published before `deliveredUpTo` has arrived),
+   * the staleness bound runs from the later of the settle and that proof, and `maxAgeMs` caps how
+   * long a settle is trusted at all (changes that publish nothing: hand edits, FLUSHALL).
+   */
+  current(
+    now: number,
+    maxStalenessMs: number,
+    proof?: { deliveredUpTo: number; maxAgeMs: number },
+  ): string | undefined {
+    if (!this.subscribed || now >= this.expiresAt) return undefined;
+    const since = now - this.verifiedAt;
+    if (!proof) return since >= maxStalenessMs ? undefined : this.version;
+    if (since >= proof.maxAgeMs || now - Math.max(this.verifiedAt, proof.deliveredUpTo) >= maxStalenessMs) {
+      return undefined;
+    }
     return this.version;
   }
 }

@@ -7,6 +7,7 @@ import { partitionedStoreContract } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
 import { waitFor } from './servers/processes.js';
+import { monitorCommands } from './support/command-monitor.js';
 import { decode, text } from './support/helpers.js';
 import { useRedisServer } from './support/redis-fixture.js';
 
@@ -56,17 +57,20 @@ async function clients(): Promise<string[]> {
     .map((line) => /\bname=(\S*)/.exec(line)?.[1] ?? '');
 }
 
-/** Sum of the calls of every command the server ran, INFO and CLIENT left out (the test's own probes). */
+/** Sum of the calls of every command the server ran, INFO and CLIENT (the test's own probes) and heartbeat PUBLISHes left out. */
 async function commandCalls(): Promise<number> {
   const stats = await redis.admin.info('commandstats');
   let calls = 0;
   for (const [, name, count] of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    if (name !== 'info' && !name?.startsWith('client')) calls += Number(count);
+    if (name !== 'info' && name !== 'publish' && !name?.startsWith('client')) calls += Number(count);
   }
   return calls;
 }
 
-async function openStore(prefix: string, options: { l1MaxBytes?: number } = {}): Promise<RedisPartitionedStore> {
+async function openStore(
+  prefix: string,
+  options: { l1MaxBytes?: number; maxStalenessMs?: number; revalidateAfterMs?: number } = {},
+): Promise<RedisPartitionedStore> {
   return redis.closeLater(await createRedisPartitionedStore({ url: redis.server.url, prefix, ...options }));
 }
 
@@ -211,6 +215,37 @@ describe('RedisPartitionedStore on one server', () => {
     expect(decode(await other.partition('user-stats').persistence.load())).toBe('12345');
     expect(other.stats().l1.hits + other.stats().redis.unchanged).toBe(1);
     expect(mine.breaker).toEqual({ state: 'closed', opened: 0, shortCircuited: 0 });
+  });
+
+  it('heartbeats prove the subscription: copies older than maxStalenessMs still cost no read; revalidateAfterMs bounds a hand edit', async () => {
+    const prefix = `heartbeat-${randomUUID()}`;
+    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 1_500 });
+    const { persistence } = store.partition('user-beat');
+    const saved = await persistence.save(text('{"v":1}'));
+    await waitFor('a stamp from memory', async () => {
+      const stamp = persistence.stamp();
+      if (typeof stamp === 'string') return stamp === saved;
+      await stamp;
+      return false;
+    });
+    const monitor = await monitorCommands(redis.server.url);
+    try {
+      // Ten staleness bounds later, still served from memory: the heartbeats kept proving delivery.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      for (let i = 0; i < 100; i++) {
+        expect(persistence.stamp()).toBe(saved);
+        expect(decode(await persistence.load())).toBe('{"v":1}');
+      }
+      await monitor.settled();
+      expect(monitor.commands.filter((name) => name !== 'publish')).toEqual([]);
+      expect(monitor.commands.length).toBeGreaterThan(0);
+    } finally {
+      await monitor.stop();
+    }
+    // A change that publishes nothing is seen once the copy is revalidateAfterMs old.
+    await redis.admin.hset(partitionKeys(prefix, 'user-beat').cache, 'd', '{"v":2}', 'v', 'hand-edit');
+    await waitFor('the hand edit', async () => (await persistence.stamp()) === 'hand-edit', 10_000);
+    expect(decode(await persistence.load())).toBe('{"v":2}');
   });
 
   it('keeps the L1 within l1MaxBytes, evicting least recently used partitions and their watches', async () => {

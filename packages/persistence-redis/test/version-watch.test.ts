@@ -48,3 +48,26 @@ describe('VersionWatch', () => {
     expect(watch.current(1, 1000)).toBeUndefined();
   });
 });
+
+describe('VersionWatch with a heartbeat proof', () => {
+  it('a proof that every message up to a time arrived extends the bound from then, up to maxAgeMs', () => {
+    const watch = settled('v1');
+    // Settled at 0; the bound (1000) alone would end at 1000.
+    expect(watch.current(1500, 1000, { deliveredUpTo: 900, maxAgeMs: 60_000 })).toBe('v1');
+    expect(watch.current(1900, 1000, { deliveredUpTo: 900, maxAgeMs: 60_000 })).toBeUndefined();
+    expect(watch.current(59_999, 1000, { deliveredUpTo: 59_500, maxAgeMs: 60_000 })).toBe('v1');
+    expect(watch.current(60_000, 1000, { deliveredUpTo: 59_500, maxAgeMs: 60_000 })).toBeUndefined();
+  });
+
+  it('never revives what a message, an unsubscription or an expiry made unusable', () => {
+    const proof = { deliveredUpTo: 500, maxAgeMs: 60_000 };
+    const invalidated = settled('v1');
+    invalidated.invalidate('v2');
+    expect(invalidated.current(600, 1000, proof)).toBeUndefined();
+    const resubscribed = settled('v1');
+    resubscribed.setSubscribed(false);
+    resubscribed.setSubscribed(true);
+    expect(resubscribed.current(600, 1000, proof)).toBeUndefined();
+    expect(settled('v1', 400).current(450, 1000, proof)).toBeUndefined();
+  });
+});
