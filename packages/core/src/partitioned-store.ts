@@ -27,7 +27,8 @@ export interface CachePartition {
  * for everybody. Run `partitionedStoreContract` from `@msal-persist/core/testing` against an
  * implementation to prove it.
  *
- * `partition(key)` does no I/O and is cheap enough to call on every request. The same key gives the
+ * `partition(key)` is synchronous, waits on no I/O (at most a stat-sized call) and is cheap enough to
+ * call on every request. The same key gives the
  * same stored cache in every process sharing the store; different keys never see each other's bytes,
  * and a write to one partition does not change another's stamp.
  *
