@@ -28,9 +28,9 @@ export interface CachePartition {
  * implementation to prove it.
  *
  * `partition(key)` is synchronous, waits on no I/O (at most a stat-sized call) and is cheap enough to
- * call on every request. The same key gives the
- * same stored cache in every process sharing the store; different keys never see each other's bytes,
- * and a write to one partition does not change another's stamp.
+ * call on every request. The same key gives the same stored cache in every process sharing the
+ * store; different keys never see each other's bytes, and a write to one partition does not change
+ * another's stamp.
  *
  * @example
  * ```ts
