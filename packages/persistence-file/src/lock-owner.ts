@@ -62,8 +62,8 @@ export function parseLockContent(content: string): Omit<LockOwner, 'ino' | 'mtim
       else if (/^start=\d+$/.test(field)) start = field.slice('start='.length);
     }
   }
-  // [^] and not `.`: a program name may hold a Unicode line separator, which `.` does not match.
-  const match = /^\s*(\d+)\s*([^]*)$/.exec(firstLine);
+  // dotAll: a program name may hold a Unicode line separator, which `.` does not match otherwise.
+  const match = /^\s*(\d+)\s*(.*)$/s.exec(firstLine);
   const parsed = match?.[1] === undefined ? Number.NaN : Number.parseInt(match[1], 10);
   const pid = Number.isSafeInteger(parsed) && parsed > 0 ? parsed : undefined;
   const kind = content.length === 0 ? 'empty' : pid === undefined ? 'garbage' : 'owner';
