@@ -248,6 +248,39 @@ describe('RedisPartitionedStore on one server', () => {
     expect(decode(await persistence.load())).toBe('{"v":2}');
   });
 
+  it('works for an ACL user limited to the prefix, as the README recommends, L1 included', async () => {
+    const prefix = `acl-${randomUUID()}`;
+    await redis.admin.acl(
+      'SETUSER',
+      `store-${prefix}`,
+      'on',
+      '>pw',
+      `~${prefix}:*`,
+      `&${prefix}:*`,
+      '+@read',
+      '+@write',
+      '+@scripting',
+      '+@pubsub',
+      '+@connection',
+      '+info',
+      '+wait',
+    );
+    const url = `redis://store-${prefix}:pw@127.0.0.1:${redis.server.port}`;
+    const store = redis.closeLater(await createRedisPartitionedStore({ url, prefix }));
+    const { persistence, lock } = store.partition('user-acl');
+    const handle = await lock.acquire({ timeoutMs: 5_000 });
+    const saved = await persistence.save(text('{"acl":1}'));
+    await handle.release();
+    await waitFor('a stamp from memory (the channel is allowed)', async () => {
+      const stamp = persistence.stamp();
+      if (typeof stamp === 'string') return stamp === saved;
+      await stamp;
+      return false;
+    });
+    expect(decode(await persistence.load())).toBe('{"acl":1}');
+    expect(store.stats().redis.unavailable).toBe(0);
+  });
+
   it('keeps the L1 within l1MaxBytes, evicting least recently used partitions and their watches', async () => {
     const prefix = `lru-${randomUUID()}`;
     const store = await openStore(prefix, { l1MaxBytes: 64 * 1024 });
