@@ -12,6 +12,8 @@ const SECRETS = 'org.freedesktop.secrets';
 const SERVICE_PATH = '/org/freedesktop/secrets';
 const SERVICE = 'org.freedesktop.Secret.Service';
 const GDBUS_TIMEOUT_MS = 25_000;
+/** Longer than any SASL line a bus sends (`OK <32 hex digits>`, `REJECTED <mechanisms>`). */
+const MAX_AUTH_LINE = 4096;
 
 /**
  * Whether the socket at `path` may be trusted with our secrets: a socket file owned by this uid
@@ -83,16 +85,25 @@ class BusConnection {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    // Nothing more is read from a connection that failed.
+    this.buffer = Buffer.alloc(0);
+    this.socket.destroy();
     this.onAuth?.(error);
     for (const { reject } of this.waiting.values()) reject(error);
     this.waiting.clear();
   }
 
   private receive(chunk: Buffer): void {
+    if (this.failure) return;
     this.buffer = Buffer.concat([this.buffer, chunk]);
     if (!this.authenticated) {
       const end = this.buffer.indexOf('\r\n');
-      if (end < 0) return;
+      if (end < 0) {
+        // A SASL line is a few dozen bytes: one without end is not a bus, and must not fill our memory.
+        if (this.buffer.length > MAX_AUTH_LINE)
+          this.fail(new Error('the session bus sent an endless authentication line'));
+        return;
+      }
       const line = this.buffer.toString('ascii', 0, end);
       this.buffer = this.buffer.subarray(end + 2);
       if (!line.startsWith('OK ')) {

@@ -88,6 +88,33 @@ describe('lookupOverBus hands libsecret what it does not handle', () => {
     );
   });
 
+  it('a socket that answers authentication with an endless line: the lookup hangs up and hands libsecret the case, before it has taken 8 MiB of it', async () => {
+    const path = join(dir, 'endless');
+    const enough = new AbortController();
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      // SASL lines are short; this one never ends. Counted in bytes, not time: a client that keeps
+      // buffering it is stopped (aborted) once it has been sent 8 MiB.
+      let sent = 0;
+      const more = () => {
+        while (!socket.destroyed && sent < 8 << 20) {
+          sent += 64 << 10;
+          if (!socket.write(Buffer.alloc(64 << 10, 0x41))) return;
+        }
+        if (sent >= 8 << 20) enough.abort(new Error('the client took 8 MiB of one authentication line'));
+      };
+      socket.on('drain', more);
+      socket.once('data', more);
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const env = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` };
+      expect(await lookupOverBus(item, env, enough.signal)).toBe(ASK_LIBSECRET);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a socket that refuses authentication', async () => {
     const path = join(dir, 'refusing');
     const server = createServer((socket) => socket.on('data', () => socket.write('REJECTED EXTERNAL\r\n')));
