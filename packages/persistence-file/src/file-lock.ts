@@ -352,7 +352,8 @@ export class FileLock implements Lock {
    */
   private livenessOf(owner: LockOwner, pid: number): Liveness {
     if (!isProcessAlive(pid)) return 'dead';
-    const stat = readProcessStat(pid);
+    // Only a /proc that numbers processes as we do says anything about this pid.
+    const stat = ownStartTicks() === undefined ? undefined : readProcessStat(pid);
     // A zombie has exited and only waits for its parent to reap it: it will never release.
     if (stat?.state === 'Z' || stat?.state === 'X') return 'dead';
     if (stat === undefined || owner.start === undefined || owner.namespace === undefined) return 'unknown';

@@ -43,8 +43,16 @@ export function readProcessStat(pid: number | 'self'): ProcessStat | undefined {
 
 let own: string | null | undefined;
 
-/** This process's start time as {@link readProcessStat} reports it, read once; `undefined` without `/proc`. */
+/**
+ * This process's start time as {@link readProcessStat} reports it, read once. `undefined` without
+ * `/proc`, and when `/proc` numbers processes in another pid namespace than ours (`unshare -p`
+ * without a new `/proc` mount): `/proc/<our pid>` is then another process, and so would be every
+ * pid we read there. Callers use other processes' stats only when this is defined.
+ */
 export function ownStartTicks(): string | undefined {
-  if (own === undefined) own = readProcessStat('self')?.startTicks ?? null;
+  if (own === undefined) {
+    const self = readProcessStat('self')?.startTicks;
+    own = self !== undefined && readProcessStat(process.pid)?.startTicks === self ? self : null;
+  }
   return own ?? undefined;
 }

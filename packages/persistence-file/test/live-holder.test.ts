@@ -11,7 +11,7 @@ import { FileLock, FilePersistence } from '../src/index.js';
 import { currentLockNamespace } from '../src/lock-namespace.js';
 import { formatLockContent } from '../src/lock-owner.js';
 import { readProcessStat } from '../src/process-stat.js';
-import { exited, tempDir } from './helpers.js';
+import { exited, packageDir, tempDir, unshareUnavailable, waitForLine } from './helpers.js';
 
 let temp: ReturnType<typeof tempDir>;
 let lockPath: string;
@@ -90,6 +90,36 @@ describe.runIf(linux)('a holder alive on this host (pid and start time, Linux)',
     }
   });
 });
+
+describe.runIf(linux && unshareUnavailable() === undefined)(
+  'a pid namespace whose /proc shows another namespace',
+  () => {
+    it('a live holder there is not judged by the wrong /proc: its lock is not broken while it holds', {
+      timeout: 60_000,
+    }, async () => {
+      // `unshare -p` without a new /proc: pids are numbered in the new namespace, /proc in the old.
+      // The holder is pid 2 there; /proc/2 is another process, with another start time.
+      const node = [process.execPath, '--import', 'tsx', '--conditions=dev-source'].join(' ');
+      const script = [
+        `${node} test/fixtures/lock-holder.ts ${lockPath} wait ${MINUTES} &`,
+        `while [ ! -e ${lockPath} ]; do sleep 0.1; done`,
+        `${node} test/fixtures/try-lock.ts ${lockPath} 1500 ${MINUTES}`,
+        'kill -9 $!',
+      ].join('\n');
+      const child = spawn('unshare', ['-p', '-f', '--kill-child', 'sh', '-c', script], {
+        cwd: packageDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        const result = await waitForLine<{ acquired: boolean; code?: string }>(child, (v) => 'acquired' in v);
+        expect(result).toMatchObject({ acquired: false, code: 'LockTimeout' });
+      } finally {
+        child.kill('SIGKILL');
+        await exited(child);
+      }
+    });
+  },
+);
 
 describe('a hold lost to another writer', () => {
   it('verify() passes while held and throws LockLost once another lock replaced it, even at the same inode', async () => {
