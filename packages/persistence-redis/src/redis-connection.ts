@@ -45,9 +45,9 @@ export interface RedisConnectionOptions {
   tls?: ConnectionOptions;
   /** Extra ioredis options for the client we create (password, db…; every node's, for a Cluster); the fast-fail settings win. */
   redisOptions?: Omit<RedisOptions, 'replyMapping'>;
-  /** How long connecting may take before failing with `Timeout`/`NotAvailable`. Default 3000. */
+  /** How long connecting may take before failing with `Timeout`/`NotAvailable` (Sentinel, Cluster: one attempt of those `failoverTimeoutMs` allows). Default 3000. */
   connectTimeoutMs?: number;
-  /** How long one command may take before failing with `Timeout`. Default 2000. */
+  /** How long one command may take before failing with `Timeout` (Sentinel, Cluster, a client we create: it reconnects and is sent again within `failoverTimeoutMs`). Default 2000. */
   commandTimeoutMs?: number;
   /**
    * How long a call — and connecting, when a process starts during a failover — waits for a new
