@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * The Redis keys of one cache. All share the hash tag `{partition}` so they live in one Redis
@@ -75,18 +75,21 @@ export function partitionsChannel(prefix: string): string {
 }
 
 /**
- * Builds the keys of partition `key` under `prefix` (see {@link PartitionKeys}). SHA-256 because
- * it is what every fleet member computes alike without sharing a secret; note that someone who
- * can list the keys and guesses a partition key (a home account id) can confirm the guess.
+ * Builds the keys of partition `key` under `prefix` (see {@link PartitionKeys}): SHA-256 of the
+ * key, which every fleet member computes alike; someone who can list the keys and guesses a
+ * partition key (a home account id) can confirm the guess. With `secret` (shared by the fleet) it
+ * is HMAC-SHA-256 instead, which nobody without the secret can compute.
  *
  * @example
  * ```ts
  * const { cache, member } = partitionKeys('web', homeAccountId);
+ * const hidden = partitionKeys('web', homeAccountId, process.env.PARTITION_KEY_SECRET);
  * ```
  */
-export function partitionKeys(prefix: string, key: string): PartitionKeys {
+export function partitionKeys(prefix: string, key: string, secret?: string | Uint8Array): PartitionKeys {
+  const hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
   // UTF-16 code units, not UTF-8: UTF-8 turns every lone surrogate into U+FFFD, so two keys that
   // differ only there would share a partition.
-  const member = createHash('sha256').update(key, 'utf16le').digest('base64url');
+  const member = hash.update(key, 'utf16le').digest('base64url');
   return { ...redisKeys(`${prefix}:p`, member), channel: partitionsChannel(prefix), member };
 }

@@ -33,6 +33,12 @@ import { persistenceSettings, RedisPersistence } from './redis-persistence.js';
  * ```
  */
 export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
+  /**
+   * A secret shared by the fleet: partition keys are then named by HMAC-SHA-256 instead of SHA-256,
+   * so someone who can list Redis keys cannot confirm a guessed partition key (a home account id).
+   * Changing it orphans every stored partition (they expire). Default: none.
+   */
+  keySecret?: string | Uint8Array;
   /** Prefix of every key and of the change channel (`<prefix>:p:{<hash>}:cache`, `<prefix>:p:changed`). Default `msal-persist`. */
   prefix?: string;
   /**
@@ -89,6 +95,12 @@ function storeSettings(options: RedisPartitionedStoreOptions) {
   const onUnavailable = options.onUnavailable ?? 'fail-closed';
   if (onUnavailable !== 'fail-open' && onUnavailable !== 'fail-closed') {
     throw new TypeError(`onUnavailable must be 'fail-open' or 'fail-closed', got ${JSON.stringify(onUnavailable)}.`);
+  }
+  const secret = options.keySecret;
+  if (secret !== undefined && (typeof secret === 'string' ? secret.length : secret.byteLength) === 0) {
+    throw new TypeError(
+      'keySecret must not be empty: generate one (e.g. 32 random bytes) and give it to every process of the fleet.',
+    );
   }
   const leaseMs = lockSettings(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }).leaseMs;
   return {
@@ -148,12 +160,17 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   private readonly channel: string;
   private readonly settings: ReturnType<typeof storeSettings>;
   private readonly counters = new StoreCounters();
+  /** Names a partition's keys; a closure, so the `keySecret` it holds shows in no property or log. */
+  private readonly keysOf: (key: string) => PartitionKeys;
   private closed = false;
 
   /** Wraps an open `connection` (closed by {@link RedisPartitionedStore.close}); prefer {@link createRedisPartitionedStore}. */
   constructor(connection: RedisConnection, options: RedisPartitionedStoreOptions = {}) {
     this.connection = connection;
     this.settings = storeSettings(options);
+    // A copy: a caller's buffer may be reused or zeroed later.
+    const secret = typeof options.keySecret === 'string' ? options.keySecret : options.keySecret?.slice();
+    this.keysOf = (key) => partitionKeys(this.settings.prefix, key, secret);
     const { prefix, l1MaxBytes, failOpen, lockTimeoutMs, breaker, revalidateAfterMs } = this.settings;
     const persistence = persistenceSettings(options, connection.commandTimeoutMs);
     this.channel = partitionsChannel(prefix);
@@ -182,7 +199,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   /** The persistence + lock pair of `key`'s partition; no I/O. The raw key reaches no Redis key, name or message. */
   partition(key: string): CachePartition {
     checkPartitionKey(key, this.name);
-    const keys = partitionKeys(this.settings.prefix, key);
+    const keys = this.keysOf(key);
     return {
       key,
       persistence: new RedisPartitionPersistence(this.context, keys, this.isEncrypted),

@@ -3,7 +3,7 @@
 // the number of partitions, hashed keys sharing one hash tag per partition, and the L1 serving
 // current partitions with no command at all.
 import { randomUUID } from 'node:crypto';
-import { partitionedStoreContract } from '@msal-persist/core/testing';
+import { errorSurface, partitionedStoreContract } from '@msal-persist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
 import { waitFor } from './servers/processes.js';
@@ -126,6 +126,24 @@ describe('RedisPartitionedStore on one server', () => {
     expect(stored.sort()).toEqual(
       [`${prefix}:p:{${member}}:cache`, `${prefix}:p:{${member}}:fence`, `${prefix}:p:{${member}}:seq`].sort(),
     );
+  });
+
+  it('keySecret names partitions by HMAC: without the secret a guessed key names nothing stored', async () => {
+    const prefix = `hmac-${randomUUID()}`;
+    const secret = 'fleet-secret-0f9a';
+    const store = redis.closeLater(
+      await createRedisPartitionedStore({ url: redis.server.url, prefix, keySecret: secret }),
+    );
+    await store.partition('user:guessable').persistence.save(text('{}'));
+    expect(await redis.admin.exists(partitionKeys(prefix, 'user:guessable').cache)).toBe(0);
+    expect(await redis.admin.exists(partitionKeys(prefix, 'user:guessable', secret).cache)).toBe(1);
+    // Another process with the same secret finds it; the store shows the secret nowhere.
+    const peer = redis.closeLater(
+      await createRedisPartitionedStore({ url: redis.server.url, prefix, keySecret: secret }),
+    );
+    expect(decode(await peer.partition('user:guessable').persistence.load())).toBe('{}');
+    expect(errorSurface(store)).not.toContain(secret);
+    await expect(createRedisPartitionedStore({ url: redis.server.url, keySecret: '' })).rejects.toThrow(TypeError);
   });
 
   it('serves a partition the notifications prove current from memory: 1,000 reads, no command', async () => {
