@@ -1,8 +1,9 @@
 // Processes that start while Redis fails over (replicas restart when machines fail, which is when
 // Redis fails over): creating the cache waits for the new primary like a running call does, up to
-// failoverTimeoutMs, on a real Sentinel set-up and a real Cluster with replicas; a failover that
-// never completes ends in a typed error; an AbortSignal ends the wait; one plain server still fails
-// at once.
+// failoverTimeoutMs, on a real Sentinel set-up and a real Cluster with replicas — with the primary
+// killed, black-holed (its machine gone) or hung (SIGSTOP), where running calls must wait too; a
+// failover that never completes, or sentinels that name no primary, end in a typed error; an
+// AbortSignal ends the wait; a closed cache fails at once; one plain server still fails at once.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
