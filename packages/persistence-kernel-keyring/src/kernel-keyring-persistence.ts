@@ -37,14 +37,17 @@ export interface KernelKeyringPersistenceOptions {
 
 /**
  * The first `limit` bytes of `path` (all of it by default), or `undefined` when it is missing,
- * unreadable or not a regular file: opened non-blocking and checked, so a FIFO never hangs us.
+ * unreadable, not a regular file (a symbolic link is not followed; a FIFO never hangs us: opened
+ * non-blocking and checked), or not this user's: the key a file names is removed on `delete`, and
+ * reused on save, so only a file we wrote may name it.
  */
 async function readStart(path: string, limit = Number.POSITIVE_INFINITY): Promise<Uint8Array | undefined> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
     const stats = await handle.stat();
-    if (!stats.isFile()) return undefined;
+    const uid = process.getuid?.();
+    if (!stats.isFile() || (uid !== undefined && stats.uid !== uid)) return undefined;
     const buffer = new Uint8Array(Math.min(stats.size, limit));
     const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
     return buffer.subarray(0, bytesRead);

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type AccountInfo, PublicClientApplication } from '@azure/msal-node';
@@ -124,6 +124,29 @@ describe.runIf(process.platform === 'linux')('real msal-node over the kernel key
       await child(path, 'delete', nobodyPrefix);
     },
     120_000,
+  );
+
+  it.runIf(root)(
+    'deleting a cache path where another user put a file naming one of our keys removes their file, never our key',
+    async () => {
+      const shared = join(space.dir, 'shared');
+      mkdirSync(shared);
+      chmodSync(space.dir, 0o755);
+      chmodSync(shared, 0o777);
+      // Our real cache elsewhere, and its key.
+      await new KernelKeyringPersistence(space.path).save(new TextEncoder().encode('{"ours":1}'));
+      const ourKey = keyDescriptionOf(space.path);
+      // Their file at a path we use, carrying our header (uid and key id): its bytes are theirs to choose.
+      const path = join(shared, 'msal.cache.kernel-keyring');
+      writeFileSync(path, readFileSync(space.path));
+      chownSync(path, 65534, 65534);
+      await new KernelKeyringPersistence(path).delete();
+      expect(existsSync(path)).toBe(false);
+      expect(await findKey(ourKey)).not.toBeNull();
+      expect(new TextDecoder().decode((await new KernelKeyringPersistence(space.path).load()) ?? undefined)).toBe(
+        '{"ours":1}',
+      );
+    },
   );
 
   it.runIf(noUserNamespace === undefined)(
