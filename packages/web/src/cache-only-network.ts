@@ -1,19 +1,20 @@
 import type { INetworkModule, NetworkResponse } from '@azure/msal-node';
 
 /**
- * A `system.networkClient` that never sends anything: it records that msal wanted the network
- * (the cache could not answer) and fails that request. A token call made with it is a cache
- * lookup and nothing else: msal answers from the cache, or it fails and `wanted` is true.
+ * A `system.networkClient` that never sends anything: it counts the requests msal wanted to send
+ * (the cache could not answer) and fails them. A token call made with it is a cache lookup and
+ * nothing else: msal answers from the cache, or it fails and `requests` moved.
  *
  * @example
  * ```ts
  * const network = new CacheOnlyNetwork();
- * try { return await app.acquireTokenSilent(request); } catch (e) { if (!network.wanted) throw e; }
+ * const before = network.requests;
+ * try { return await app.acquireTokenSilent(request); } catch (e) { if (network.requests === before) throw e; }
  * ```
  */
 export class CacheOnlyNetwork implements INetworkModule {
-  /** True once msal asked for any request. */
-  wanted = false;
+  /** Requests msal wanted to send, since this client was made. */
+  requests = 0;
 
   sendGetRequestAsync<T>(): Promise<NetworkResponse<T>> {
     return this.refuse();
@@ -24,7 +25,7 @@ export class CacheOnlyNetwork implements INetworkModule {
   }
 
   private refuse<T>(): Promise<NetworkResponse<T>> {
-    this.wanted = true;
+    this.requests++;
     return Promise.reject(new Error('cache lookup only: no request is sent'));
   }
 }

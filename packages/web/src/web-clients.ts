@@ -46,6 +46,13 @@ export interface WebClientsOptions {
   meter?: MeterLike;
   /** Client credentials: one partition per resource as well as per tenant. Default false (one per tenant). */
   appPartitionPerResource?: boolean;
+  /**
+   * How many partitions keep an application instance warm in this process for cache lookups:
+   * their cache stays parsed in msal's memory and is read again only when the store says it
+   * changed (another request or process wrote it). Least recently used go first. 0: a new instance
+   * for every call. Default 1000.
+   */
+  warmClients?: number;
 }
 
 /** An application instance bound to one partition, for the calls this package has no helper for. */
@@ -89,12 +96,19 @@ function flightKey(partitionKey: string, scopes: string[], claims: string | unde
  */
 export class WebClients {
   private readonly stats_: WebStatsRecorder;
+  // Insertion order is recency: a hit moves its entry to the end, the first entry goes first.
+  private readonly warm = new Map<string, { app: ConfidentialClientApplication; network: CacheOnlyNetwork }>();
+  private readonly maxWarm: number;
 
   private constructor(
     private readonly options: WebClientsOptions,
     private readonly metadata: AuthorityMetadata,
   ) {
     this.stats_ = new WebStatsRecorder(options.meter);
+    this.maxWarm = options.warmClients ?? 1000;
+    if (!Number.isInteger(this.maxWarm) || this.maxWarm < 0) {
+      throw new TypeError(`warmClients must be a whole number >= 0, got ${options.warmClients}.`);
+    }
   }
 
   /**
@@ -230,21 +244,10 @@ export class WebClients {
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult | null> {
     const { homeAccountId, ...rest } = request;
     const key = userPartitionKey(this.clientId, homeAccountId);
-    // The instance that found the account, its partition loaded, makes the first cache lookup too.
-    const network = new CacheOnlyNetwork();
-    const { app } = this.bind(key, network);
-    const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
+    const account = await this.lookupClient(key).app.getTokenCache().getAccountByHomeId(homeAccountId);
     if (!account) return null;
     const silent: SilentFlowRequest = { ...rest, scopes: request.scopes, account };
-    return this.acquire(
-      'user',
-      key,
-      request.scopes,
-      request.claims,
-      false,
-      (instance) => instance.acquireTokenSilent(silent),
-      { app, network },
-    );
+    return this.acquire('user', key, request.scopes, request.claims, false, (app) => app.acquireTokenSilent(silent));
   }
 
   /**
@@ -258,7 +261,9 @@ export class WebClients {
    * ```
    */
   async signOut(homeAccountId: string): Promise<void> {
-    await this.bind(userPartitionKey(this.clientId, homeAccountId), undefined).cachePlugin.clear();
+    const key = userPartitionKey(this.clientId, homeAccountId);
+    this.warm.delete(key);
+    await this.bind(key, undefined).cachePlugin.clear();
     this.stats_.signOut();
   }
 
@@ -281,10 +286,8 @@ export class WebClients {
     claims: string | undefined,
     preload: boolean,
     call: (app: ConfidentialClientApplication) => Promise<AuthenticationResult | null>,
-    first?: { app: ConfidentialClientApplication; network: CacheOnlyNetwork },
   ): Promise<AuthenticationResult> {
-    const run = async (network: INetworkModule | undefined) => {
-      const app = first && network === first.network ? first.app : this.bind(key, network).app;
+    const run = async (app: ConfidentialClientApplication) => {
       // msal's on-behalf-of lookup reads msal's memory without asking the cache plugin first.
       if (preload) await app.getTokenCache().getAllAccounts();
       const result = await call(app);
@@ -298,16 +301,19 @@ export class WebClients {
       ...(this.options.flightTimeoutMs === undefined ? {} : { lockTimeoutMs: this.options.flightTimeoutMs }),
       lookup: async () => {
         lookups++;
-        const network = lookups === 1 && first ? first.network : new CacheOnlyNetwork();
+        const { app, network } = this.lookupClient(key);
+        const before = network.requests;
         try {
-          return await run(network);
+          return await run(app);
         } catch (error) {
-          if (network.wanted) return undefined;
+          // A concurrent lookup on the same instance may have moved the count: then this call
+          // fetches, and the fetch (msal with the network) reports the real error again.
+          if (network.requests !== before) return undefined;
           throw error;
         }
       },
       fetch: async () => {
-        const result = await run(this.options.system?.networkClient);
+        const result = await run(this.bind(key, this.options.system?.networkClient).app);
         if (!result.fromCache) this.stats_.tokenRequest(flow);
         return result;
       },
@@ -319,6 +325,23 @@ export class WebClients {
       if (joined || source === 'cache') this.stats_.servedByOtherFlight(flow);
     }
     return value;
+  }
+
+  /** The partition's warm lookup instance (network refused), or a new one when none is kept. */
+  private lookupClient(key: string): { app: ConfidentialClientApplication; network: CacheOnlyNetwork } {
+    const found = this.warm.get(key);
+    if (found) {
+      this.warm.delete(key);
+      this.warm.set(key, found);
+      return found;
+    }
+    const network = new CacheOnlyNetwork();
+    const entry = { app: this.bind(key, network).app, network };
+    if (this.maxWarm > 0) {
+      this.warm.set(key, entry);
+      if (this.warm.size > this.maxWarm) this.warm.delete(this.warm.keys().next().value ?? key);
+    }
+    return entry;
   }
 
   private bind(key: string, networkClient: INetworkModule | undefined): BoundClient {
