@@ -1,4 +1,4 @@
-import { type Persistence, toBytes } from '@msal-persist/core';
+import { isPersistenceError, type Persistence, toBytes } from '@msal-persist/core';
 import type { PartitionKeys } from './keys.js';
 import type { PartitionContext } from './partition-context.js';
 import type { PartitionEntry } from './partition-table.js';
@@ -43,7 +43,16 @@ export class RedisPartitionPersistence implements Persistence {
     // loads them next, from the L1 then.
     return this.context.guarded(
       this.name,
-      async () => (await this.read(entry)).version,
+      async () => {
+        try {
+          return (await this.read(entry)).version;
+        } catch (error) {
+          // Bytes that do not decode are load()'s to report (the plugin then starts empty and keeps
+          // them aside); the stamp is the version alone.
+          if (!isPersistenceError(error, 'Corrupt')) throw error;
+          return entry.persistence.stamp();
+        }
+      },
       () => this.fromMemory(entry).version,
     );
   }
