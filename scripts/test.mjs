@@ -6,8 +6,8 @@
 // Then the Windows lane (scripts/windows-lane.mjs): test/windows/*.test.mjs under the Windows
 // node.exe (in Wine on Linux), its counts in the closing summary. A path argument runs only what
 // it names: vitest paths, or test/windows[/<file>] for the lane.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,27 @@ const vitest = [
   `--outputFile.json=${report}`,
   ...args,
 ];
+// The Windows lane starts first: it packs and installs while vitest runs, and waits for the gate
+// (written when vitest is done) to run its tests alone.
+const windowsSummary = join(reportDir, 'windows.json');
+const gate = join(reportDir, 'vitest-done');
+const lane = runWindows
+  ? new Promise((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(root, 'scripts', 'windows-lane.mjs'),
+          '--summary',
+          windowsSummary,
+          ...(runVitest ? ['--start-after', gate] : []),
+          ...windowsArgs.map(laneFilter),
+        ],
+        { stdio: 'inherit', cwd: root },
+      );
+      child.on('error', (error) => resolve({ status: null, signal: String(error) }));
+      child.on('close', (status, signal) => resolve({ status, signal }));
+    })
+  : undefined;
 let result = { status: 0 };
 if (!runVitest) {
   // Only Windows lane files were asked for.
@@ -79,16 +100,12 @@ if (runVitest && existsSync(report)) {
 }
 // The Windows lane: node.exe under Wine on Linux, the host's node on Windows. Its set-up failures
 // (no Wine and no way to install it) count as failures; MSAL_PERSIST_SKIP_WINDOWS=1 skips it, saying so.
-if (runWindows) {
-  const summaryFile = join(reportDir, 'windows.json');
-  const lane = spawnSync(
-    process.execPath,
-    [join(root, 'scripts', 'windows-lane.mjs'), '--summary', summaryFile, ...windowsArgs.map(laneFilter)],
-    { stdio: 'inherit', cwd: root },
-  );
-  const windows = existsSync(summaryFile)
-    ? JSON.parse(readFileSync(summaryFile, 'utf8'))
-    : { ran: true, passed: 0, failed: 1, skipped: 0, reason: `the lane crashed (exit ${lane.status ?? lane.signal})` };
+if (lane) {
+  writeFileSync(gate, '');
+  const exit = await lane;
+  const windows = existsSync(windowsSummary)
+    ? JSON.parse(readFileSync(windowsSummary, 'utf8'))
+    : { ran: true, passed: 0, failed: 1, skipped: 0, reason: `the lane crashed (exit ${exit.status ?? exit.signal})` };
   lines.push(
     `windows: ${windows.passed} passed, ${windows.failed} failed, ${windows.skipped} skipped` +
       (windows.reason ? ` (${windows.reason})` : ''),

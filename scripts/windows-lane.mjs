@@ -9,7 +9,7 @@
 // Never a silent skip: a missing Wine is installed (root with apt-get) or the run fails with the
 // commands to run; MSAL_PERSIST_SKIP_WINDOWS=1 skips on purpose, and says so.
 //
-//   node scripts/windows-lane.mjs [--summary <file.json>] [test file name filter…]
+//   node scripts/windows-lane.mjs [--summary <file.json>] [--start-after <file>] [test file name filter…]
 //   node scripts/windows-lane.mjs --prepare      (Wine, node.exe and the prefix only; CI's set-up step)
 //
 // Downloads (the node.exe and koffi packages from the npm registry) and the Wine prefix are cached
@@ -312,6 +312,16 @@ async function follow(file, done) {
   }
 }
 
+/**
+ * Waits until `gate` exists: `pnpm test` starts the lane beside vitest so that packing and
+ * installing overlap with it, and opens the gate when vitest is done, so the tests run alone.
+ */
+async function startGate(gate) {
+  if (gate === undefined || existsSync(gate)) return;
+  log('installed; waiting for vitest to finish');
+  while (!existsSync(gate)) await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 /** Runs the test files with `node --test`, printing the spec output as it comes. */
 async function runTests(command, args, { env, cwd, tap }) {
   const outFile = join(cwd, OUTPUT_FILE);
@@ -362,7 +372,7 @@ export function prepareWine() {
 }
 
 /** Linux: under Wine. */
-async function runUnderWine(filters) {
+async function runUnderWine(filters, gate) {
   const { nodeExe, prefix } = prepareWine();
   const env = wineEnv(prefix);
   // Keep one wineserver up for the whole run: each node.exe start then costs ~0.5 s, not ~2 s.
@@ -377,6 +387,7 @@ async function runUnderWine(filters) {
       '--ignore-scripts',
     ]);
     const files = testFiles(join(app, 'test'), filters);
+    await startGate(gate);
     log(`running ${files.length} test file(s) with node.exe ${NODE_WIN_VERSION} under ${wineVersion()}`);
     const tap = join(app, 'results.tap');
     // Wine's debug traces go to the Unix stderr, the output file: tests that trace a child read them there.
@@ -389,11 +400,12 @@ async function runUnderWine(filters) {
 }
 
 /** Windows: the host's node, against Microsoft's DPAPI and NTFS. */
-async function runOnWindows(filters) {
+async function runOnWindows(filters, gate) {
   const work = mkdtempSync(join(tmpdir(), 'msal-persist-windows-'));
   try {
     const app = await installApp(join(work, 'app'), work, []);
     const files = testFiles(join(app, 'test'), filters);
+    await startGate(gate);
     log(`running ${files.length} test file(s) with node ${process.version}`);
     const tap = join(app, 'results.tap');
     return await runTests(process.execPath, nodeTestArgs(files, 'results.tap'), { env: process.env, cwd: app, tap });
@@ -407,9 +419,10 @@ async function runOnWindows(filters) {
  * it cannot run, with the reason printed.
  *
  * @param {string[]} filters test file name parts; none: every file
+ * @param {string | undefined} gate a file to wait for before the tests start (set-up runs before)
  * @returns {Promise<LaneSummary>}
  */
-export async function runWindowsLane(filters = []) {
+export async function runWindowsLane(filters = [], gate = undefined) {
   if (process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
     const reason = 'skipped on purpose: MSAL_PERSIST_SKIP_WINDOWS=1';
     log(reason);
@@ -422,7 +435,7 @@ export async function runWindowsLane(filters = []) {
   }
   try {
     const { code, signal, counts } =
-      process.platform === 'win32' ? await runOnWindows(filters) : await runUnderWine(filters);
+      process.platform === 'win32' ? await runOnWindows(filters, gate) : await runUnderWine(filters, gate);
     if (!counts) {
       log(`node --test reported no results (exit ${code ?? signal}).`);
       return { ran: true, passed: 0, failed: 1, skipped: 0, reason: 'no results' };
@@ -457,10 +470,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.exit(1);
     }
   }
-  const summaryIndex = args.indexOf('--summary');
-  const summaryFile = summaryIndex >= 0 ? args[summaryIndex + 1] : undefined;
-  const filters = summaryIndex < 0 ? args : args.filter((_, i) => i !== summaryIndex && i !== summaryIndex + 1);
-  const summary = await runWindowsLane(filters);
+  /** The value after `--name`, taken out of `args`. */
+  const option = (name) => {
+    const index = args.indexOf(name);
+    if (index < 0) return undefined;
+    return args.splice(index, 2)[1];
+  };
+  const summaryFile = option('--summary');
+  const gate = option('--start-after');
+  const summary = await runWindowsLane(args, gate);
   if (summaryFile) writeFileSync(summaryFile, JSON.stringify(summary));
   else console.log(`\nwindows: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
   process.exit(summary.failed > 0 ? 1 : 0);
