@@ -14,6 +14,7 @@ import {
 import {
   type CacheContext,
   type CachePartition,
+  checkNumberOption,
   type Logger,
   type PartitionedStore,
   PersistenceCachePlugin,
@@ -84,9 +85,10 @@ function flightKey(partitionKey: string, scopes: string[], claims: string | unde
 
 /**
  * msal-node for web apps and APIs: a token cache per signed-in user, per on-behalf-of caller and
- * per app + tenant in a {@link PartitionedStore}, a fresh `ConfidentialClientApplication` per call
- * bound to that one partition (no network call to build it: the authority metadata is read once),
- * and one token request per (partition, scopes) at a time for every process sharing the store.
+ * per app + tenant in a {@link PartitionedStore}; `ConfidentialClientApplication` instances bound
+ * to one partition each (no network call to build one: the authority metadata is read once), kept
+ * warm for cache lookups of recently used partitions; and one token request per (partition,
+ * scopes) at a time for every process sharing the store.
  *
  * @example
  * ```ts
@@ -103,12 +105,10 @@ export class WebClients {
   private constructor(
     private readonly options: WebClientsOptions,
     private readonly metadata: AuthorityMetadata,
+    maxWarm: number,
   ) {
     this.stats_ = new WebStatsRecorder(options.meter);
-    this.maxWarm = options.warmClients ?? 1000;
-    if (!Number.isInteger(this.maxWarm) || this.maxWarm < 0) {
-      throw new TypeError(`warmClients must be a whole number >= 0, got ${options.warmClients}.`);
-    }
+    this.maxWarm = maxWarm;
   }
 
   /**
@@ -121,8 +121,9 @@ export class WebClients {
    * ```
    */
   static async create(options: WebClientsOptions): Promise<WebClients> {
+    const maxWarm = checkNumberOption('warmClients', options.warmClients, 1000, { min: 0 });
     const metadata = await resolveAuthorityMetadata(options.auth, options.system?.networkClient);
-    return new WebClients(options, metadata);
+    return new WebClients(options, metadata, maxWarm);
   }
 
   /** The app's client id. */

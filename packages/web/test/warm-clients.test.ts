@@ -65,8 +65,10 @@ describe('warm lookup instances', () => {
     expect(clients.stats().cacheHits).toBe(11);
   });
 
-  it('warmClients must be a whole number >= 0', async () => {
+  it('warmClients must be a whole number >= 0 (RangeError, TypeError), checked before any request', async () => {
     const idp = new FakeTokenEndpoint();
-    await expect(webClients(idp, new MemoryPartitionedStore(), { warmClients: -1 })).rejects.toThrow(TypeError);
+    await expect(webClients(idp, new MemoryPartitionedStore(), { warmClients: -1 })).rejects.toThrow(RangeError);
+    await expect(webClients(idp, new MemoryPartitionedStore(), { warmClients: 1.5 })).rejects.toThrow(TypeError);
+    expect(idp.calls.total).toBe(0);
   });
 });
