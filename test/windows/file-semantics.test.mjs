@@ -8,7 +8,9 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DpapiPersistence } from '@msal-persist/persistence-dpapi';
 import { FileLock, FilePersistence, toFileError } from '@msal-persist/persistence-file';
-import { childScript, lastJson, runNode, tempFolder } from './support.mjs';
+import { childScript, lastJson, runNode, tempFolder, wineVersion } from './support.mjs';
+
+const wine = await wineVersion();
 
 const encode = (value) => new TextEncoder().encode(JSON.stringify(value));
 const decode = (bytes) => JSON.parse(new TextDecoder().decode(bytes));
@@ -26,7 +28,7 @@ describe('FilePersistence on Windows file semantics', () => {
     assert.deepEqual(decode(await persistence.load()), { n: 2 });
   });
 
-  test('a save that cannot replace a file held open for long fails typed, the old content intact, with advice for Windows', async (t) => {
+  test('a save while a handle holds the file throughout fails typed after its retries (Wine), the old content intact, with advice for Windows', async (t) => {
     const path = join(tempFolder(t, 'replace-held'), 'msal.cache');
     const persistence = new FilePersistence(path);
     await persistence.save(encode({ n: 1 }));
@@ -34,14 +36,22 @@ describe('FilePersistence on Windows file semantics', () => {
     let error;
     try {
       error = await persistence.save(encode({ n: 2 })).then(
-        () => assert.fail('the save replaced a file held open the whole time'),
+        () => undefined,
         (caught) => caught,
       );
     } finally {
       closeSync(fd);
     }
+    if (error === undefined && !wine) {
+      // NTFS may replace an open file where POSIX rename semantics apply: then the new content is there.
+      t.diagnostic('this Windows replaced the file while it was open');
+      assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { n: 2 });
+      return;
+    }
+    assert.ok(error, 'the save replaced a file held open the whole time');
     assert.equal(error.name, 'PersistenceError');
-    assert.match(error.message, /open|in use|another program/i);
+    assert.equal(error.code, 'AccessDenied');
+    assert.match(error.message, /another program may hold the file open/i);
     assert.doesNotMatch(error.message, /chmod/);
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { n: 1 });
   });
