@@ -33,10 +33,11 @@ export interface PartitionEntry {
 }
 
 /**
- * Bytes charged per entry on top of its L1 copy: an estimate of its keys (four ~60-char strings),
- * watch, Redis pair and lock objects, so that entries without a copy still count.
+ * Bytes charged per entry on top of its L1 copy: its keys, watch, Redis pair and lock objects, so
+ * that entries without a copy still count. Measured: ≈ 2.5 KB of heap per entry (20,000 entries,
+ * heap difference after `global.gc()`, Node 20).
  */
-const ENTRY_OVERHEAD = 1024;
+const ENTRY_OVERHEAD = 2560;
 
 /**
  * The partitions a process keeps in memory, least recently used first, within a byte budget that

@@ -59,7 +59,7 @@ export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
    * bounds how long a change that publishes nothing (a hand edit, `FLUSHALL`) goes unseen. Default 60 000.
    */
   revalidateAfterMs?: number;
-  /** Budget of the in-process L1 (partitions' plaintext bytes plus ~1 KiB per partition kept). 0: no L1 copies. Default 64 MiB. */
+  /** Budget of the in-process L1 (partitions' plaintext bytes plus ~2.5 KB per partition kept). 0: no L1 copies. Default 64 MiB. */
   l1MaxBytes?: number;
   /** How long a partition holding a refresh token is kept after its last save (sliding). Default 14 days (core's `DEFAULT_REFRESH_TOKEN_IDLE_MS`). */
   refreshTokenIdleMs?: number;
