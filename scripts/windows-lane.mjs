@@ -42,6 +42,8 @@ const PACKAGES = ['core', 'persistence-file', 'persistence-dpapi', 'msal-plugin'
 const REGISTRY_DEPENDENCIES = { '@azure/msal-node': '^7.2.3', '@azure/identity': '4.13.1' };
 const WINE_PACKAGES = 'wine wine64';
 const RUN_TIMEOUT_MS = 10 * 60_000;
+/** How long wineserver stays up after the prefix's last process ends. */
+const WINESERVER_LINGER_S = 30;
 /** node --test's output (and, under Wine, Wine's debug traces), in the app folder. */
 const OUTPUT_FILE = 'node-test-output.txt';
 
@@ -375,12 +377,17 @@ export function prepareWine() {
 async function runUnderWine(filters, gate) {
   const { nodeExe, prefix } = prepareWine();
   const env = wineEnv(prefix);
-  // Keep one wineserver up for the whole run: each node.exe start then costs ~0.5 s, not ~2 s.
-  spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
+  // One wineserver for the whole run (each node.exe start then costs ~0.5 s, not ~2 s). It exits by
+  // itself 30 s after the prefix's last process: no `wineserver -k`, which would also end the
+  // processes of another lane run sharing the cached prefix.
+  spawnSync('wineserver', [`-p${WINESERVER_LINGER_S}`], { env, stdio: 'ignore' });
   const work = mkdtempSync(join(tmpdir(), 'msal-persist-windows-'));
+  // A folder per run, so that runs sharing the cached prefix never touch each other's files.
+  // Wine maps the prefix's drive_c to C:, so the app runs from C:\msal-persist\run-<pid>.
+  const runName = `run-${process.pid}`;
+  const app = join(prefix, 'drive_c', 'msal-persist', runName);
   try {
-    // Wine maps the prefix's drive_c to C:, so the app runs from C:\\msal-persist\\app.
-    const app = await installApp(join(prefix, 'drive_c', 'msal-persist', 'app'), work, [
+    await installApp(app, work, [
       '--os=win32',
       '--cpu=x64',
       // Without it koffi compiles a Linux build for half a minute; the win32 one is prebuilt.
@@ -391,11 +398,36 @@ async function runUnderWine(filters, gate) {
     log(`running ${files.length} test file(s) with node.exe ${NODE_WIN_VERSION} under ${wineVersion()}`);
     const tap = join(app, 'results.tap');
     // Wine's debug traces go to the Unix stderr, the output file: tests that trace a child read them there.
-    const testEnv = { ...env, MSAL_PERSIST_WINE_STDERR: `C:\\msal-persist\\app\\${OUTPUT_FILE}` };
+    const testEnv = { ...env, MSAL_PERSIST_WINE_STDERR: `C:\\msal-persist\\${runName}\\${OUTPUT_FILE}` };
     return await runTests('wine', [nodeExe, ...nodeTestArgs(files, 'results.tap')], { env: testEnv, cwd: app, tap });
   } finally {
-    spawnSync('wineserver', ['-k'], { env, stdio: 'ignore' });
+    endStrays(runName);
+    rmSync(app, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Ends Wine processes this run started that outlived it (a child a failed test left running): those
+ * whose command line names this run's folder. By pid, and only ours.
+ */
+function endStrays(runName) {
+  const marker = `msal-persist\\${runName}`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(marker)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+      log(`ended process ${entry}, left running by a test: ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
+    } catch {
+      // Already gone.
+    }
   }
 }
 
