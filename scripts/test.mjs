@@ -33,6 +33,8 @@ const vitest = [
   `--outputFile.json=${report}`,
   ...args,
 ];
+// Missing test services stop the run here, before anything starts.
+if (runVitest && process.platform === 'linux') ensureTestServices();
 // The Windows lane starts first: it packs and installs while vitest runs, and waits for the gate
 // (written when vitest is done) to run its tests alone.
 const windowsSummary = join(reportDir, 'windows.json');
@@ -58,7 +60,6 @@ let result = { status: 0 };
 if (!runVitest) {
   // Only Windows lane files were asked for.
 } else if (process.platform === 'linux') {
-  ensureTestServices();
   // Secret Service tests fail when none is reachable (MSAL_PERSIST_SKIP_SECRET_SERVICE=1 skips them,
   // saying so); Redis tests always fail without redis-server.
   const env = { ...process.env };

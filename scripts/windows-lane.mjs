@@ -321,7 +321,16 @@ async function follow(file, done) {
 async function startGate(gate) {
   if (gate === undefined || existsSync(gate)) return;
   log('installed; waiting for vitest to finish');
-  while (!existsSync(gate)) await new Promise((resolve) => setTimeout(resolve, 500));
+  const parent = process.ppid;
+  while (!existsSync(gate)) {
+    // pnpm test ended without opening the gate (interrupted): end too, without running the tests.
+    try {
+      process.kill(parent, 0);
+    } catch {
+      throw new LaneError('pnpm test ended before vitest finished; the Windows tests did not run.');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Runs the test files with `node --test`, printing the spec output as it comes. */
