@@ -3,7 +3,7 @@
 // the CLI's doctor and inspect; @msal-persist/identity at @azure/identity-cache-persistence's location.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, win32 } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -88,6 +88,75 @@ describe('createCachePlugin, msal-node and the CLI on win32', () => {
       { username: silent.username, fromCache: silent.fromCache, calls: silent.calls },
       { username: signIn.username, fromCache: true, calls: 0 },
     );
+  });
+
+  test("the issue's load: 4 node.exe daemons x 10 client-credential tokens on one cache while a fifth process loads it in a loop: no save fails, every token is kept", async (t) => {
+    const daemon = childScript(
+      t,
+      `import { ConfidentialClientApplication } from '@azure/msal-node';
+       import { FakeTokenEndpoint } from '@msal-persist/core/fake-token-endpoint';
+       import { createCachePlugin } from '@msal-persist/msal-plugin';
+       const [appName, id, count] = process.argv.slice(2);
+       const idp = new FakeTokenEndpoint();
+       const cachePlugin = await createCachePlugin({ appName, logger: {} });
+       const app = new ConfidentialClientApplication({
+         auth: { ...idp.authConfig('aaaaaaaa-0000-4000-8000-0000000dae70'), clientSecret: 'test-secret' },
+         system: { networkClient: idp.networkClient },
+         cache: { cachePlugin },
+       });
+       const failures = [];
+       for (let i = 0; i < Number(count); i++) {
+         try {
+           await app.acquireTokenByClientCredential({ scopes: ['api://daemon-' + id + '-' + i + '/.default'] });
+         } catch (error) {
+           failures.push((error.code ?? error.name) + ' ' + error.message);
+         }
+       }
+       console.log(JSON.stringify({ failures }));`,
+    );
+    const loader = childScript(
+      t,
+      `import { existsSync } from 'node:fs';
+       import { createPersistence } from '@msal-persist/msal-plugin';
+       const [appName, stopFile] = process.argv.slice(2);
+       const { persistence } = await createPersistence({ appName, logger: {} });
+       const failures = [];
+       let loads = 0;
+       while (!existsSync(stopFile)) {
+         try {
+           await persistence.load();
+           loads++;
+         } catch (error) {
+           failures.push(error.code + ' ' + error.message);
+         }
+       }
+       console.log(JSON.stringify({ loads, failures }));`,
+    );
+    const stopFile = join(appFolder, 'stop-loading');
+    const loading = runNode(loader, [appName, stopFile], { timeoutMs: 600_000 });
+    const daemons = await Promise.all(
+      [0, 1, 2, 3].map((id) => runNode(daemon, [appName, String(id), '10'], { timeoutMs: 600_000 })),
+    );
+    writeFileSync(stopFile, '');
+    const loaded = await loading;
+    rmSync(stopFile, { force: true });
+    for (const result of [...daemons, loaded]) assert.equal(result.code, 0, result.stderr);
+    const failures = daemons.flatMap((result) => lastJson(result).failures);
+    assert.equal(failures.length, 0, `${failures.length} of 40 token calls failed, first: ${failures[0]}`);
+    assert.deepEqual(lastJson(loaded).failures, []);
+    const json = JSON.parse(
+      new TextDecoder().decode(
+        await new KoffiDpapiNative().unprotect(readFileSync(cachePath), undefined, 'CurrentUser'),
+      ),
+    );
+    const targets = Object.values(json.AccessToken ?? {}).map((token) => token.target);
+    for (let id = 0; id < 4; id++) {
+      for (let i = 0; i < 10; i++)
+        assert.ok(
+          targets.some((target) => target.includes(`api://daemon-${id}-${i}/.default`)),
+          `token ${id}-${i} kept`,
+        );
+    }
   });
 
   const cli = createRequire(import.meta.url)
