@@ -500,7 +500,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === '--prepare') {
     // CI's set-up step: everything but the tests, so its time shows apart.
-    if (process.platform !== 'linux' || process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') process.exit(0);
+    if (process.platform !== 'linux' || process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
+      log(
+        `nothing to prepare (${process.platform !== 'linux' ? `no Wine on ${process.platform}` : 'MSAL_PERSIST_SKIP_WINDOWS=1'})`,
+      );
+      process.exit(0);
+    }
     try {
       const { nodeExe, prefix } = prepareWine();
       log(`ready: ${wineVersion()}, ${nodeExe}, prefix ${prefix}`);
