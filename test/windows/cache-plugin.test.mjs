@@ -12,8 +12,11 @@ import { createCachePlugin } from '@msal-persist/msal-plugin';
 import { KoffiDpapiNative } from '@msal-persist/persistence-dpapi';
 import { childScript, lastJson, runNode } from './support.mjs';
 
+/** The environment (Windows variables such as LOCALAPPDATA included); no build output depends on it. */
+const { env } = process;
+
 const appName = `msal-persist-lane-${randomBytes(4).toString('hex')}`;
-const appFolder = join(process.env.LOCALAPPDATA ?? '', appName);
+const appFolder = join(env.LOCALAPPDATA ?? '', appName);
 const cachePath = join(appFolder, 'msal.cache');
 
 /** A node.exe child running real msal-node with createCachePlugin({ appName }) and a fake token endpoint. */
@@ -53,7 +56,7 @@ describe('createCachePlugin, msal-node and the CLI on win32', () => {
     const plugin = await createCachePlugin({ appName, logger: {} });
     assert.equal(plugin.backend, 'dpapi');
     assert.equal(plugin.isEncrypted, true);
-    assert.ok(win32.isAbsolute(process.env.LOCALAPPDATA ?? ''), 'LOCALAPPDATA is a Windows path');
+    assert.ok(win32.isAbsolute(env.LOCALAPPDATA ?? ''), 'LOCALAPPDATA is a Windows path');
     assert.equal(plugin.selection.cachePath, cachePath);
     assert.equal(plugin.selection.lock.path, `${cachePath}.lockfile`);
   });
@@ -193,10 +196,10 @@ describe('createCachePlugin, msal-node and the CLI on win32', () => {
 
 describe('@msal-persist/identity on win32', () => {
   test("the cache directory is @azure/identity-cache-persistence's: %APPDATA% with Roaming → Local, \\.IdentityService", () => {
-    assert.match(process.env.APPDATA ?? '', /\\Roaming$/);
-    const expected = `${(process.env.APPDATA ?? '').replace(/Roaming$/, 'Local')}\\.IdentityService`;
+    assert.match(env.APPDATA ?? '', /\\Roaming$/);
+    const expected = `${(env.APPDATA ?? '').replace(/Roaming$/, 'Local')}\\.IdentityService`;
     assert.equal(identityCacheDirectory(), expected);
-    assert.equal(identityCacheDirectory(), join(process.env.LOCALAPPDATA ?? '', '.IdentityService'));
+    assert.equal(identityCacheDirectory(), join(env.LOCALAPPDATA ?? '', '.IdentityService'));
   });
 
   test('@azure/identity with cachePersistencePlugin stores a DPAPI file there; a second process gets its token from it', async (t) => {

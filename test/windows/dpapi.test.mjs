@@ -8,6 +8,9 @@ import { describe, test } from 'node:test';
 import { DpapiCodec, DpapiPersistence, KoffiDpapiNative } from '@msal-persist/persistence-dpapi';
 import { childScript, fragmentsOf, runNode, tempFolder, wineVersion } from './support.mjs';
 
+/** The environment (Windows variables such as LOCALAPPDATA included); no build output depends on it. */
+const { env } = process;
+
 const wine = await wineVersion();
 const plain = new TextEncoder().encode('{"RefreshToken":{"rt":{"secret":"s3cret-\u00e9-windows"}}}');
 
@@ -150,7 +153,7 @@ describe(`real DPAPI through koffi (${wine ? `Wine ${wine}` : 'Windows'})`, () =
   }, async (t) => {
     // Wine's crypt32 traces the dwFlags it receives (to the process's Unix stderr, which the lane
     // keeps in a file): a child protects a unique value in each scope with the crypt trace on.
-    const traceFile = process.env.MSAL_PERSIST_WINE_STDERR;
+    const traceFile = env.MSAL_PERSIST_WINE_STDERR;
     assert.ok(traceFile, 'the lane passes MSAL_PERSIST_WINE_STDERR, the file Wine writes its traces to');
     const child = childScript(
       t,
