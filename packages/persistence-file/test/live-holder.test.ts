@@ -124,7 +124,7 @@ describe.runIf(linux && unshareUnavailable() === undefined)(
 describe('a hold lost to another writer', () => {
   it('verify() passes while held and throws LockLost once another lock replaced it, even at the same inode', async () => {
     const handle = await new FileLock(lockPath).acquire();
-    handle.verify?.();
+    await handle.verify?.();
     expect(handle.verify).toBeTypeOf('function');
     // Rewritten in place: a breaker's new lock may get the freed inode number back.
     writeLockOf(process.pid, undefined, 'the-breaker');
