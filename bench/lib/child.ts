@@ -35,7 +35,7 @@ export function nextLine<T>(child: ChildProcess, match: (value: T) => boolean = 
         const value = JSON.parse(line) as T;
         if (match(value)) {
           child.stdout?.off('data', onData);
-          child.off('exit', onExit);
+          child.off('close', onExit);
           resolve(value);
           return;
         }
@@ -43,7 +43,9 @@ export function nextLine<T>(child: ChildProcess, match: (value: T) => boolean = 
     };
     const onExit = (code: number | null) => reject(new Error(`bench worker exited (${code}) early`));
     child.stdout?.on('data', onData);
-    child.once('exit', onExit);
+    // 'close', not 'exit': a worker that prints its last line and exits at once can be reported
+    // exited before that line's data event has been delivered.
+    child.once('close', onExit);
   });
 }
 

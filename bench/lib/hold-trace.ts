@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { core, file } from './deps.js';
 
 type Step = 'got' | 'before<' | 'after>' | 'save>' | 'save<' | 'released';
-/** What a process used while holding: CPU ms of all its threads and of its main thread, context switches. */
-type Usage = 'cpu' | 'mainCpu' | 'voluntary' | 'involuntary';
+/**
+ * What a process used while holding: CPU ms of all its threads and of its main thread, context
+ * switches, and the ms its handle's `verify()` took (the lock check right before the save's rename).
+ */
+type Usage = 'cpu' | 'mainCpu' | 'voluntary' | 'involuntary' | 'verify';
 /** [step, wall-clock ms] or [usage, amount during the hold]. */
 type Event = [Step | Usage, number];
-const USAGES: Usage[] = ['cpu', 'mainCpu', 'voluntary', 'involuntary'];
+const USAGES: Usage[] = ['cpu', 'mainCpu', 'voluntary', 'involuntary', 'verify'];
 
 /** The phases of one hold, between consecutive steps (a write's own reload is inside the first). */
 const PHASES: Array<[string, Step, Step]> = [
@@ -33,7 +36,7 @@ function mainThreadCpuMs(): number {
   }
 }
 
-function usageNow(): Record<Usage, number> {
+function usageNow(): Record<Exclude<Usage, 'verify'>, number> {
   const cpu = process.cpuUsage();
   const { voluntaryContextSwitches, involuntaryContextSwitches } = process.resourceUsage();
   return {
@@ -59,17 +62,27 @@ function around<T extends object>(target: T, name: keyof T & string, before?: St
 /** Makes this writer record its holds into `<dir>/<pid>.json` at exit. Call before building the app. */
 export function traceHolds(dir: string): void {
   const events: Event[] = [];
-  const lock = file.FileLock.prototype as { acquire: (...args: unknown[]) => Promise<{ release(): Promise<void> }> };
+  const lock = file.FileLock.prototype as { acquire: (...args: unknown[]) => Promise<core.LockHandle> };
   const acquire = lock.acquire;
   lock.acquire = async function (this: unknown, ...args: unknown[]) {
     const handle = await acquire.apply(this, args);
     events.push(['got', now()]);
     const before = usageNow();
+    let verifyMs = 0;
     return {
+      // Passed through, timed: a wrapper without it would measure saves that skip the lock check.
+      verify() {
+        const started = now();
+        try {
+          handle.verify?.();
+        } finally {
+          verifyMs += now() - started;
+        }
+      },
       async release() {
         await handle.release();
         const after = usageNow();
-        for (const usage of USAGES) events.push([usage, after[usage] - before[usage]]);
+        for (const usage of USAGES) events.push([usage, usage === 'verify' ? verifyMs : after[usage] - before[usage]]);
         events.push(['released', now()]);
       },
     };
@@ -121,5 +134,6 @@ export function summarizeHolds(dir: string): string[] {
     });
     lines.push(`  ${label}: ${mean(spans).toFixed(2)} ms`);
   }
+  lines.push(`    of the save, the lock check (verify): ${used('verify').toFixed(3)} ms`);
   return lines;
 }

@@ -20,6 +20,8 @@ export interface Race {
   failures: number;
   acknowledged: number;
   startupMs: number;
+  /** Whether the file left behind does not parse (naive writers racing unlocked): every write is then lost. */
+  corrupt: boolean;
   /** CPU time of all workers per acknowledged write: what the 2 cores are busy with. */
   cpuMsPerWrite: number;
 }
@@ -48,15 +50,26 @@ export async function race(
   const done = await Promise.all(results);
   const ms = performance.now() - started;
   await Promise.all(children.map(exited));
-  const stored = JSON.parse(readFileSync(cachePath, 'utf8')) as { AccessToken: Record<string, { secret: string }> };
-  const secrets = new Set(Object.values(stored.AccessToken).map((t) => t.secret));
+  const secrets = storedSecrets(cachePath);
   const acknowledged = done.flatMap((d) => d.tokens);
   return {
+    corrupt: secrets === undefined,
     writesPerSec: acknowledged.length / (ms / 1000),
-    lost: acknowledged.filter((t) => !secrets.has(t)).length,
+    lost: acknowledged.filter((t) => !secrets?.has(t)).length,
     failures: done.reduce((sum, d) => sum + d.failures, 0),
     acknowledged: acknowledged.length,
     startupMs,
     cpuMsPerWrite: done.reduce((sum, d) => sum + d.cpuMs, 0) / Math.max(1, acknowledged.length),
   };
+}
+
+/** The access-token secrets the cache file holds, or `undefined` when it does not parse. */
+function storedSecrets(cachePath: string): Set<string> | undefined {
+  let stored: { AccessToken?: Record<string, { secret: string }> };
+  try {
+    stored = JSON.parse(readFileSync(cachePath, 'utf8')) as typeof stored;
+  } catch {
+    return undefined;
+  }
+  return new Set(Object.values(stored.AccessToken ?? {}).map((t) => t.secret));
 }

@@ -16,9 +16,22 @@ type Mode = 'naive' | 'file' | 'plugin' | 'plugin-kernel-keyring';
 const worker = fileURLToPath(new URL('../workers/start.mjs', import.meta.url));
 const ROUNDS = 9;
 
-async function startMs(mode: Mode, cachePath: string): Promise<{ ms: number; backend: string }> {
+/** ms from the worker's start to the end of each step (bench/workers/start.mjs). */
+interface Phases {
+  imported: number;
+  built: number;
+  loaded: number;
+}
+
+interface Start {
+  ms: number;
+  backend: string;
+  phases: Phases;
+}
+
+async function startMs(mode: Mode, cachePath: string): Promise<Start> {
   const child = spawn(process.execPath, [worker, mode, cachePath], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const result = await nextLine<{ ms: number; network: number; fromCache: boolean; backend: string }>(child);
+  const result = await nextLine<Start & { network: number; fromCache: boolean }>(child);
   await exited(child);
   if (result.network !== 0 || !result.fromCache) throw new Error(`start ${mode}: the silent call went to the network`);
   return result;
@@ -62,17 +75,37 @@ const suite: Suite = {
         modes.push('plugin-kernel-keyring');
       }
       const samples = Object.fromEntries(modes.map((mode) => [mode, [] as number[]])) as Record<Mode, number[]>;
+      const phases = Object.fromEntries(modes.map((mode) => [mode, [] as Start[]])) as Record<Mode, Start[]>;
       const backends = new Map<Mode, string>();
       for (const mode of modes) await startMs(mode, paths[mode]); // warm the OS file cache
       for (let round = 0; round < ROUNDS; round++) {
         for (const mode of modes) {
-          const { ms, backend } = await startMs(mode, paths[mode]);
+          const start = await startMs(mode, paths[mode]);
+          const { ms, backend } = start;
           samples[mode].push(ms);
+          phases[mode].push(start);
           backends.set(mode, backend);
         }
       }
       const naive = median(samples.naive);
       const note = `${ROUNDS} fresh processes each, interleaved, median`;
+      // Where a row's time moves: its range and each round's ratio (both processes of a round ran
+      // back to back, so load that comes and goes moves them together), and by step, how much
+      // longer than the naive process's the median step took.
+      const spread = (mode: Mode) => {
+        const own = samples[mode];
+        const ratios = own.map((ms, i) => ms / (samples.naive[i] ?? ms));
+        const range = (values: number[], digits: number) =>
+          `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+        const step = (pick: (s: Start) => number) =>
+          (median(phases[mode].map(pick)) - median(phases.naive.map(pick))).toFixed(1);
+        return (
+          `; range ${range(own, 0)} ms (naive ${range(samples.naive, 0)}), per-round ratio ${range(ratios, 2)}; ` +
+          `more than naive by step: imports ${step((s) => s.phases.imported)}, plugin ` +
+          `${step((s) => s.phases.built - s.phases.imported)}, first read ${step((s) => s.phases.loaded - s.phases.built)}, ` +
+          `silent call ${step((s) => s.ms - s.phases.loaded)} ms`
+        );
+      };
       const rows: Row[] = [
         ratioRow(
           `start to first silent token, createCachePlugin (${backends.get('plugin')})`,
@@ -81,7 +114,7 @@ const suite: Suite = {
           'naive file plugin',
           naive,
           { max: 1.2 },
-          note,
+          note + spread('plugin'),
         ),
         ratioRow(
           'start to first silent token, FilePersistence + FileLock',
@@ -90,7 +123,7 @@ const suite: Suite = {
           'naive file plugin',
           naive,
           { max: 1.05 },
-          note,
+          note + spread('file'),
         ),
       ];
       if (samples['plugin-kernel-keyring'].length > 0) {
@@ -101,7 +134,7 @@ const suite: Suite = {
           'naive file plugin',
           naive,
           { max: 1.2 },
-          note,
+          note + spread('plugin-kernel-keyring'),
         );
         rows.push({ ...row, target: 'info only', pass: undefined });
       }
