@@ -1,4 +1,5 @@
 import {
+  type AccountInfo,
   type AuthenticationResult,
   type AuthorizationCodeRequest,
   type AuthorizationUrlRequest,
@@ -63,6 +64,18 @@ export interface BoundClient {
   readonly cachePlugin: PersistenceCachePlugin;
 }
 
+/**
+ * A lookup instance (network refused) bound to one partition, and the account it last found there
+ * with the partition's stamp at that moment: while the stamp has not moved, the account is still
+ * stored, so a hit needs no second cache access to look it up.
+ */
+interface LookupClient {
+  readonly app: ConfidentialClientApplication;
+  readonly network: CacheOnlyNetwork;
+  readonly partition: CachePartition;
+  account: { readonly stamp: string; readonly homeAccountId: string; readonly info: AccountInfo } | undefined;
+}
+
 /** `acquireTokenSilent` by the `homeAccountId` the session kept (see {@link WebClients.acquireTokenSilent}). */
 export type SilentRequest = Omit<SilentFlowRequest, 'account'> & { homeAccountId: string };
 
@@ -99,7 +112,7 @@ function flightKey(partitionKey: string, scopes: string[], claims: string | unde
 export class WebClients {
   private readonly stats_: WebStatsRecorder;
   // Insertion order is recency: a hit moves its entry to the end, the first entry goes first.
-  private readonly warm = new Map<string, { app: ConfidentialClientApplication; network: CacheOnlyNetwork }>();
+  private readonly warm = new Map<string, LookupClient>();
   private readonly maxWarm: number;
 
   private constructor(
@@ -245,7 +258,7 @@ export class WebClients {
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult | null> {
     const { homeAccountId, ...rest } = request;
     const key = userPartitionKey(this.clientId, homeAccountId);
-    const account = await this.lookupClient(key).app.getTokenCache().getAccountByHomeId(homeAccountId);
+    const account = await this.accountIn(this.lookupClient(key), homeAccountId);
     if (!account) return null;
     const silent: SilentFlowRequest = { ...rest, scopes: request.scopes, account };
     return this.acquire('user', key, request.scopes, request.claims, false, (app) => app.acquireTokenSilent(silent));
@@ -328,8 +341,28 @@ export class WebClients {
     return value;
   }
 
+  /**
+   * The account `homeAccountId` in the lookup instance's partition, or null. msal's lookup is a
+   * cache access of its own (the plugin's stamp check, msal rebuilding its memory from its
+   * snapshot); a warm instance skips it while the partition's stamp is the one it found the
+   * account at, since then the stored cache is the same. A sign-out, renewal or sign-in anywhere
+   * moves the stamp, and the next call looks again.
+   */
+  private async accountIn(client: LookupClient, homeAccountId: string): Promise<AccountInfo | null> {
+    // An instance that is not kept is never asked again: no stamp to remember.
+    if (this.maxWarm === 0) return client.app.getTokenCache().getAccountByHomeId(homeAccountId);
+    // Read before msal's lookup: a write in between leaves an older stamp, so the next call looks again.
+    const pending = client.partition.persistence.stamp();
+    const stamp = typeof pending === 'string' ? pending : await pending;
+    const known = client.account;
+    if (known && known.stamp === stamp && known.homeAccountId === homeAccountId) return known.info;
+    const info = await client.app.getTokenCache().getAccountByHomeId(homeAccountId);
+    client.account = info ? { stamp, homeAccountId, info } : undefined;
+    return info;
+  }
+
   /** The partition's warm lookup instance (network refused), or a new one when none is kept. */
-  private lookupClient(key: string): { app: ConfidentialClientApplication; network: CacheOnlyNetwork } {
+  private lookupClient(key: string): LookupClient {
     const found = this.warm.get(key);
     if (found) {
       this.warm.delete(key);
@@ -337,7 +370,8 @@ export class WebClients {
       return found;
     }
     const network = new CacheOnlyNetwork();
-    const entry = { app: this.bind(key, network).app, network };
+    const { app, partition } = this.bind(key, network);
+    const entry: LookupClient = { app, network, partition, account: undefined };
     if (this.maxWarm > 0) {
       this.warm.set(key, entry);
       if (this.warm.size > this.maxWarm) this.warm.delete(this.warm.keys().next().value ?? key);
