@@ -1,4 +1,4 @@
-import { type Lock, type Persistence, PersistenceError } from '@msal-persist/core';
+import { type Lock, type Logger, type Persistence, PersistenceError } from '@msal-persist/core';
 
 /**
  * The backends the meta package can choose.
@@ -24,6 +24,8 @@ export interface BackendSettings {
   lockStaleMs?: number;
   /** Build a throwaway probe location with this suffix instead of the real one. */
   probe?: string;
+  /** Where the cache file's own warnings go (a folder others may write); its default is the console. */
+  logger?: Logger;
 }
 
 /**
@@ -146,6 +148,7 @@ export async function loadBackend(
   const path = `${settings.cachePath}${settings.probe ?? ''}`;
   const account = `${settings.accountName}${settings.probe ?? ''}`;
   const { FileLock, FilePersistence } = await import('@msal-persist/persistence-file');
+  const fileLogger = settings.logger === undefined ? {} : { logger: settings.logger };
   const lock = new FileLock(
     `${settings.cachePath}.lockfile`,
     settings.lockStaleMs === undefined ? {} : { staleMs: settings.lockStaleMs },
@@ -186,9 +189,9 @@ export async function loadBackend(
       const { KernelKeyringPersistence } = await import('@msal-persist/persistence-kernel-keyring').catch(
         notInstalled('kernel-keyring', '@msal-persist/persistence-kernel-keyring'),
       );
-      return { persistence: new KernelKeyringPersistence(storagePath(backend, path)), lock };
+      return { persistence: new KernelKeyringPersistence(storagePath(backend, path), fileLogger), lock };
     }
     case 'file':
-      return { persistence: new FilePersistence(storagePath(backend, path, options)), lock };
+      return { persistence: new FilePersistence(storagePath(backend, path, options), fileLogger), lock };
   }
 }

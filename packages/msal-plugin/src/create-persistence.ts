@@ -120,6 +120,7 @@ function settingsFrom(options: CreatePersistenceOptions): BackendSettings {
     accountName: checkText('accountName', options.accountName ?? 'MSALCache'),
     dataProtectionScope: scope ?? 'CurrentUser',
     ...(options.entropy === undefined ? {} : { entropy: options.entropy }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.lockStaleMs === undefined
       ? {}
       : { lockStaleMs: checkNumberOption('lockStaleMs', options.lockStaleMs, 0, { min: 1_000, max: MAX_MS }) }),

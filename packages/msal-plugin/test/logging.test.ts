@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { findSecretLeaks } from '@msal-persist/core/testing';
 import { runNodeFixture } from '@msal-persist/test-support';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KernelKeyringPersistence } from '../src/backends/kernel-keyring.js';
 import { noSecretService, scratch } from './run-client.js';
 
@@ -50,3 +50,28 @@ describe.runIf(process.platform === 'linux')(
     });
   },
 );
+
+describe.runIf(process.platform !== 'win32')('createPersistence passes its logger to the backend it builds', () => {
+  it("the cache file's warning about a folder others may write reaches the caller's logger, not the console", async () => {
+    const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { createPersistence } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'msal-plugin-open-folder-'));
+    chmodSync(dir, 0o777);
+    const warnings: string[] = [];
+    const consoleWarn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const { persistence } = await createPersistence({
+        backend: 'file',
+        cachePath: join(dir, 'msal.cache'),
+        logger: { warn: (message) => warnings.push(message) },
+      });
+      await persistence.load();
+      expect(warnings).toContainEqual(expect.stringContaining(`${dir} is writable by others`));
+      expect(consoleWarn).not.toHaveBeenCalled();
+    } finally {
+      consoleWarn.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -125,6 +125,8 @@ export class FolderPartitionedStore implements PartitionedStore {
   private readonly lockOptions: FileLockOptions;
   private readonly mode: number | undefined;
   private readonly logger: Logger;
+  /** For the partitions' files: each warns about an unsafe folder; they share one folder, so say it once. */
+  private readonly partitionLogger: Logger;
   private readonly now: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Recently used partitions: building one (hash, path checks, lock options) costs ~10-40 µs. */
@@ -143,6 +145,14 @@ export class FolderPartitionedStore implements PartitionedStore {
     this.lockOptions = options.lock ?? {};
     this.mode = options.mode;
     this.logger = resolveLogger(options.logger);
+    let warned = false;
+    this.partitionLogger = {
+      warn: (message) => {
+        if (warned) return;
+        warned = true;
+        this.logger.warn?.(message);
+      },
+    };
     this.now = options.now ?? Date.now;
     if (options.sweepEveryMs !== undefined) {
       const every = checkNumberOption('sweepEveryMs', options.sweepEveryMs, 0, { min: 1_000 });
@@ -188,6 +198,7 @@ export class FolderPartitionedStore implements PartitionedStore {
       persistence: new PartitionPersistence(path, {
         codec,
         name,
+        logger: this.partitionLogger,
         ...(this.mode === undefined ? {} : { mode: this.mode }),
       }),
       lock: new FileLock(`${path}.lockfile`, this.lockOptions),

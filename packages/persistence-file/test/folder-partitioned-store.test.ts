@@ -1,4 +1,13 @@
-import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isPersistenceError, type PartitionedStore } from '@msal-persist/core';
 import { partitionedStoreContract } from '@msal-persist/core/testing';
@@ -64,6 +73,24 @@ describe('FolderPartitionedStore', () => {
       expect(statSync(join(store.dir, files[0] ?? '')).mode & 0o777).toBe(0o600);
     }
   });
+
+  it.runIf(process.platform !== 'win32')(
+    "warns once, through the store's logger, about a folder others may write (not once per partition)",
+    async () => {
+      const dir = join(space.dir, 'open');
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      const warnings: string[] = [];
+      const store = new FolderPartitionedStore({ dir, logger: { warn: (message) => warnings.push(message) } });
+      for (const key of ['user:a', 'user:b', 'user:c']) {
+        const { persistence } = store.partition(key);
+        await persistence.save(text('{}'));
+        await persistence.load();
+      }
+      expect(warnings).toEqual([expect.stringContaining(`${dir} is writable by others`)]);
+      await store.close();
+    },
+  );
 
   it('writes the retention in a plain header before the body: the sweep needs no key', async () => {
     const codec = new AesTestCodec();
