@@ -3,9 +3,11 @@ import { findSecretLeaks } from '@msal-persist/core/testing';
 import {
   applyMutations,
   byteMutations,
+  cacheLikePlaintext,
+  decodeFailure,
+  plaintextCacheBytes,
   propertyRuns,
   propertyTimeoutMs,
-  withAllocationLimit,
 } from '@msal-persist/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,10 +20,7 @@ import { DpapiCallError, type DpapiNative } from './dpapi-native.js';
 // parsing is CryptUnprotectData's; here FakeDpapiNative fails the way it does, so the properties
 // check what the codec makes of every failure.
 
-const plaintext = fc.oneof(
-  fc.uint8Array({ minLength: 1, maxLength: 2048 }),
-  fc.string({ minLength: 20, maxLength: 400 }).map((token) => new TextEncoder().encode(`{"RefreshToken":"${token}"}`)),
-);
+const plaintext = cacheLikePlaintext({ minLength: 1 });
 const entropy = fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.uint8Array({ maxLength: 20 })), {
   nil: undefined,
 });
@@ -35,15 +34,11 @@ function codecWith(entropyValue: string | Uint8Array | undefined, scopeValue: 'C
   });
 }
 
-async function decodeFailure(codec: DpapiCodec, stored: Uint8Array): Promise<unknown> {
-  const { result, exceeded } = await withAllocationLimit(64 * stored.byteLength + 64 * 1024, () =>
-    codec.decode(stored).then(
-      () => undefined,
-      (error: unknown) => error,
-    ),
-  );
+/** What decoding `stored` threw, checked to have allocated in proportion to the input only. */
+async function failureOf(codec: DpapiCodec, stored: Uint8Array): Promise<unknown> {
+  const { error, exceeded } = await decodeFailure((bytes) => codec.decode(bytes), stored);
   expect(exceeded).toEqual([]);
-  return result;
+  return error;
 }
 
 describe('DpapiCodec, properties', () => {
@@ -70,7 +65,7 @@ describe('DpapiCodec, properties', () => {
           const blob = await codec.encode(plain);
           const damaged = applyMutations(blob, mutations);
           fc.pre(damaged.byteLength > 0 && Buffer.compare(Buffer.from(damaged), Buffer.from(blob)) !== 0);
-          const error = await decodeFailure(codec, damaged);
+          const error = await failureOf(codec, damaged);
           expect(isPersistenceError(error, 'Corrupt')).toBe(true);
           expect(findSecretLeaks(error, plain)).toEqual([]);
           expect(findSecretLeaks(error, damaged)).toEqual([]);
@@ -84,13 +79,10 @@ describe('DpapiCodec, properties', () => {
   it(
     'rejects arbitrary bytes, and a plaintext cache left by another tool, with Corrupt, quoting none of it',
     async () => {
-      const foreign = fc.oneof(
-        fc.uint8Array({ minLength: 1, maxLength: 600 }),
-        fc.string({ maxLength: 300 }).map((text) => new TextEncoder().encode(`{"AccessToken":{"k":"${text}"}}`)),
-      );
+      const foreign = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 600 }), plaintextCacheBytes());
       await fc.assert(
         fc.asyncProperty(foreign, entropy, scope, async (stored, e, s) => {
-          const error = await decodeFailure(codecWith(e, s), stored);
+          const error = await failureOf(codecWith(e, s), stored);
           expect(isPersistenceError(error, 'Corrupt')).toBe(true);
           expect(findSecretLeaks(error, stored)).toEqual([]);
         }),

@@ -3,9 +3,11 @@ import { findSecretLeaks } from '@msal-persist/core/testing';
 import {
   applyMutations,
   byteMutations,
+  cacheLikePlaintext,
+  decodeFailure,
+  plaintextCacheBytes,
   propertyRuns,
   propertyTimeoutMs,
-  withAllocationLimit,
 } from '@msal-persist/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,26 +18,17 @@ import { AesGcmCodec } from './aes-gcm-codec.js';
 
 const key = AesGcmCodec.generateKey();
 const associatedData = fc.option(fc.string({ maxLength: 40 }), { nil: undefined });
-/** A cache-like plaintext: long enough that a leak of it would be seen. */
-const plaintext = fc.oneof(
-  fc.uint8Array({ maxLength: 2048 }),
-  fc.string({ minLength: 20, maxLength: 400 }).map((token) => new TextEncoder().encode(`{"RefreshToken":"${token}"}`)),
-);
+const plaintext = cacheLikePlaintext();
 
 function codecWith(ad: string | undefined): AesGcmCodec {
   return new AesGcmCodec(ad === undefined ? { key } : { key, associatedData: ad });
 }
 
-/** Decodes under an allocation limit in proportion to the input, and returns what was thrown. */
-async function decodeFailure(codec: AesGcmCodec, stored: Uint8Array): Promise<unknown> {
-  const { result, exceeded } = await withAllocationLimit(64 * stored.byteLength + 64 * 1024, () =>
-    codec.decode(stored).then(
-      () => undefined,
-      (error: unknown) => error,
-    ),
-  );
+/** What decoding `stored` threw, checked to have allocated in proportion to the input only. */
+async function failureOf(codec: AesGcmCodec, stored: Uint8Array): Promise<unknown> {
+  const { error, exceeded } = await decodeFailure((bytes) => codec.decode(bytes), stored);
   expect(exceeded).toEqual([]);
-  return result;
+  return error;
 }
 
 describe('AesGcmCodec, properties', () => {
@@ -62,7 +55,7 @@ describe('AesGcmCodec, properties', () => {
           const sealed = await codec.encode(plain);
           const damaged = applyMutations(sealed, mutations);
           fc.pre(Buffer.compare(Buffer.from(damaged), Buffer.from(sealed)) !== 0);
-          const error = await decodeFailure(codec, damaged);
+          const error = await failureOf(codec, damaged);
           expect(isPersistenceError(error, 'Corrupt')).toBe(true);
           expect(findSecretLeaks(error, plain)).toEqual([]);
           expect(findSecretLeaks(error, damaged)).toEqual([]);
@@ -80,11 +73,11 @@ describe('AesGcmCodec, properties', () => {
         fc.uint8Array({ maxLength: 600 }),
         // A version byte that matches, then anything.
         fc.uint8Array({ maxLength: 600 }).map((rest) => Uint8Array.from([1, ...rest])),
-        fc.string({ maxLength: 300 }).map((text) => new TextEncoder().encode(`{"AccessToken":{"k":"${text}"}}`)),
+        plaintextCacheBytes(),
       );
       await fc.assert(
         fc.asyncProperty(foreign, associatedData, async (stored, ad) => {
-          const error = await decodeFailure(codecWith(ad), stored);
+          const error = await failureOf(codecWith(ad), stored);
           expect(isPersistenceError(error, 'Corrupt')).toBe(true);
           expect(findSecretLeaks(error, stored)).toEqual([]);
         }),

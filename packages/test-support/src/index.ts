@@ -1,6 +1,7 @@
 export { AllocationLimitExceeded, withAllocationLimit } from './allocation-limit.js';
 export type { ByteMutation } from './byte-mutations.js';
 export { applyMutations, byteMutations } from './byte-mutations.js';
+export { cacheLikePlaintext, decodeFailure, plaintextCacheBytes } from './codec-properties.js';
 export { DEBIAN_PYTHON, KEYTAR_WRITER, noSecretService, refuseKeyring } from './linux-stores.js';
 export type { NodeFixtureOptions, NodeFixtureRun, NodeScriptOptions, ProcessRun } from './node-fixture.js';
 export { nodeCommand, runNodeFixture, runNodeScript, runNodeScriptInTerminal } from './node-fixture.js';
