@@ -11,6 +11,8 @@ interface Done {
   cpuMs: number;
   tokens: string[];
   failures: number;
+  /** The worker's loop stopped with a call that never settled; its remaining calls count as failures. */
+  stalled: boolean;
 }
 
 /** What one race measured. */
@@ -20,6 +22,8 @@ export interface Race {
   failures: number;
   acknowledged: number;
   startupMs: number;
+  /** Workers whose loop stopped on a call that never settled (counted in `failures`). */
+  stalled: number;
   /** Whether the file left behind does not parse (naive writers racing unlocked): every write is then lost. */
   corrupt: boolean;
   /** CPU time of all workers per acknowledged write: what the 2 cores are busy with. */
@@ -42,18 +46,22 @@ export async function race(
   const children = Array.from({ length: procs }, (_, i) =>
     startWorker('writer', [cachePath, String(i), String(count), kind, String(warm)]),
   );
-  await Promise.all(children.map((child) => nextLine<{ ready: boolean }>(child, (v) => v.ready)));
+  const named = (error: unknown) => {
+    throw new Error(`race ${procs} x ${count} ${kind}${warm > 0 ? ` warmed ${warm}` : ''}: ${String(error)}`);
+  };
+  await Promise.all(children.map((child) => nextLine<{ ready: boolean }>(child, (v) => v.ready))).catch(named);
   const startupMs = performance.now() - spawned;
   const results = children.map((child) => nextLine<Done>(child, (v) => v.done));
   const started = performance.now();
   for (const child of children) child.stdin?.write('go\n');
-  const done = await Promise.all(results);
+  const done = await Promise.all(results).catch(named);
   const ms = performance.now() - started;
   await Promise.all(children.map(exited));
   const secrets = storedSecrets(cachePath);
   const acknowledged = done.flatMap((d) => d.tokens);
   return {
     corrupt: secrets === undefined,
+    stalled: done.filter((d) => d.stalled).length,
     writesPerSec: acknowledged.length / (ms / 1000),
     lost: acknowledged.filter((t) => !secrets?.has(t)).length,
     failures: done.reduce((sum, d) => sum + d.failures, 0),

@@ -72,7 +72,7 @@ const suite: Suite = {
             note:
               `acknowledged ${naiveShape.acknowledged} of ${total}, lost ${naiveShape.lost} of those` +
               `${naiveShape.corrupt ? ' (the file left behind does not parse)' : ''}, ` +
-              `failed ${naiveShape.failures}; CPU ${naiveShape.cpuMsPerWrite.toFixed(1)} ms/write`,
+              `failed ${naiveShape.failures}${naiveShape.stalled > 0 ? ` (${naiveShape.stalled} writers stalled)` : ''}; CPU ${naiveShape.cpuMsPerWrite.toFixed(1)} ms/write`,
           });
           // The same race with every process warmed up first, ours and the naive baseline's: what
           // is left once V8 has optimized the code in each short-lived process.

@@ -35,5 +35,7 @@ if (proc === 'hold') {
   if (process.env.BENCH_TRACE && kind === 'file') traceHolds(process.env.BENCH_TRACE);
   const { app } = daemon(pluginFor(cachePath));
   await writerLoop(app, proc, Number(countArg));
-  process.exit(0);
+  // After stdout has taken the whole report: a 1 × 1600 writer's line is larger than a pipe holds,
+  // and an exit at once dropped its end (the race then saw the worker exit without a report).
+  process.stdout.write('', () => process.exit(0));
 }
