@@ -14,7 +14,11 @@ import { median, type Row, ratioRow, type Suite } from '../lib/suite.js';
 
 type Mode = 'naive' | 'file' | 'plugin' | 'plugin-kernel-keyring';
 const worker = fileURLToPath(new URL('../workers/start.mjs', import.meta.url));
-const ROUNDS = 9;
+/**
+ * One fresh process of each kind per round. A single start moves by ±15 % on a loaded 2-core VM,
+ * more than the gap measured (about 20 ms of 140): 9 rounds let the row move by 0.3× run to run.
+ */
+const ROUNDS = 21;
 
 /** ms from the worker's start to the end of each step (bench/workers/start.mjs). */
 interface Phases {
@@ -100,7 +104,8 @@ const suite: Suite = {
         const step = (pick: (s: Start) => number) =>
           (median(phases[mode].map(pick)) - median(phases.naive.map(pick))).toFixed(1);
         return (
-          `; range ${range(own, 0)} ms (naive ${range(samples.naive, 0)}), per-round ratio ${range(ratios, 2)}; ` +
+          `; range ${range(own, 0)} ms (naive ${range(samples.naive, 0)}), per-round ratio ${range(ratios, 2)} ` +
+          `(median ${median(ratios).toFixed(2)}); ` +
           `more than naive by step: imports ${step((s) => s.phases.imported)}, plugin ` +
           `${step((s) => s.phases.built - s.phases.imported)}, first read ${step((s) => s.phases.loaded - s.phases.built)}, ` +
           `silent call ${step((s) => s.ms - s.phases.loaded)} ms`
