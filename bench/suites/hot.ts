@@ -1,9 +1,9 @@
 // Hot path: silent acquisitions per second in one process, with the file plugin (a stat per call)
 // against both honest baselines: msal-node with an in-memory plugin (the floor any plugin can reach:
-// with a plugin set, msal rebuilds its memory from its snapshot on every call; target >= 0.95x) and
-// msal-node with no plugin at all (information). Also shown: core's plugin over MemoryPersistence,
-// and the in-memory plugin plus one `stat` per call, which prices the file plugin's change check on
-// this machine (a system call's cost differs widely between machines and VMs).
+// with a plugin set, msal rebuilds its memory from its snapshot on every call) and msal-node with no
+// plugin at all (information). The target (issue 25: >= 0.97x) is against the in-memory plugin plus
+// one `stat` per call: the change check DESIGN.md chose, priced on this machine (a system call's cost
+// differs widely between machines and VMs). Also shown: core's plugin over MemoryPersistence.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,15 +67,17 @@ const suite: Suite = {
         return { ...rest, target: 'info only' };
       };
       return [
-        // The target: msal-node with the in-memory plugin apps write first (a string in memory).
-        ratioRow(
-          'silent acquisitions/s, file plugin',
-          'ops/s',
-          file,
-          'msal-node + in-memory plugin',
-          median(samples.memoryString),
-          { min: 0.95 },
-          note,
+        // msal-node with the in-memory plugin apps write first (a string in memory).
+        info(
+          ratioRow(
+            'silent acquisitions/s, file plugin',
+            'ops/s',
+            file,
+            'msal-node + in-memory plugin',
+            median(samples.memoryString),
+            { min: 0.95 },
+            note,
+          ),
         ),
         info(
           ratioRow(
@@ -90,16 +92,14 @@ const suite: Suite = {
         ),
         // The same in-memory plugin plus the one stat per call the file plugin makes: what that check
         // costs here. The file plugin at about 1x this row adds nothing beyond its change check.
-        info(
-          ratioRow(
-            '  same, vs in-memory plugin + one stat per call',
-            'ops/s',
-            file,
-            'msal-node + in-memory plugin + statSync per call',
-            median(samples.memoryStringStat),
-            { min: 0.95 },
-            `${note}; the stat costs ${perCallUs(median(samples.memoryStringStat), median(samples.memoryString))} per call here`,
-          ),
+        ratioRow(
+          '  same, vs in-memory plugin + one stat per call',
+          'ops/s',
+          file,
+          'msal-node + in-memory plugin + statSync per call',
+          median(samples.memoryStringStat),
+          { min: 0.97 },
+          `${note}; the stat costs ${perCallUs(median(samples.memoryStringStat), median(samples.memoryString))} per call here`,
         ),
         // No plugin at all: msal then skips its per-call snapshot rebuild, which any plugin pays.
         info(
