@@ -6,8 +6,9 @@
  * not past the cache's expiry (an expiry publishes nothing).
  *
  * A round trip reads `generation` before it is sent and settles only if no message arrived
- * meanwhile: messages and replies travel on different connections, so either may come first, and
- * a reply must never overwrite what a later message said.
+ * meanwhile, or the latest one names the very version it read (a write's own message often
+ * overtakes the write's reply): messages and replies travel on different connections, so either
+ * may come first, and a reply must never overwrite what a later message said.
  *
  * @example
  * ```ts
@@ -21,6 +22,8 @@ export class VersionWatch {
   private subscribed = false;
   private version: string | undefined;
   private generation = 0;
+  /** The version the latest message named; `undefined` after a message without one or a subscription change. */
+  private lastNotified: string | undefined;
   private verifiedAt = Number.NEGATIVE_INFINITY;
   private expiresAt = Number.POSITIVE_INFINITY;
 
@@ -31,10 +34,11 @@ export class VersionWatch {
 
   /**
    * Records `version`, read by a round trip sent at `startedAt` (`performance.now()`), with the
-   * cache's remaining TTL `pttlMs` (`-1` none, `-2` absent) — unless a message arrived since `token`.
+   * cache's remaining TTL `pttlMs` (`-1` none, `-2` absent) — unless a message arrived since `token`
+   * and the latest one names another version.
    */
   settle(version: string, token: number, startedAt: number, pttlMs: number): void {
-    if (token !== this.generation) return;
+    if (token !== this.generation && this.lastNotified !== version) return;
     this.version = version;
     this.verifiedAt = startedAt;
     this.expiresAt = pttlMs >= 0 ? startedAt + pttlMs : Number.POSITIVE_INFINITY;
@@ -42,6 +46,7 @@ export class VersionWatch {
 
   /** A write happened (`version` is what it wrote, when known): what we know is unusable until settled again. */
   invalidate(version?: string): void {
+    this.lastNotified = version;
     // Our own write's message, or one about the state we already know: nothing new.
     if (version !== undefined && version === this.version && this.verifiedAt !== Number.NEGATIVE_INFINITY) return;
     this.generation++;

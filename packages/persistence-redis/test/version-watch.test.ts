@@ -41,6 +41,30 @@ describe('VersionWatch', () => {
     expect(watch.current(3, 1000)).toBe('v3');
   });
 
+  it("a reply overtaken by its own write's message settles: the latest message names the version it read", () => {
+    const watch = settled('v1');
+    const token = watch.begin();
+    // Our write's notification arrives on the subscriber before the write's reply on the command connection.
+    watch.invalidate('v2');
+    watch.settle('v2', token, 1, -1);
+    expect(watch.current(2, 1000)).toBe('v2');
+  });
+
+  it('a reply overtaken by several messages settles only if the latest names its version, and never across a lost subscription', () => {
+    const watch = settled('v1');
+    let token = watch.begin();
+    watch.invalidate('v2');
+    watch.invalidate('v3');
+    watch.settle('v2', token, 1, -1);
+    expect(watch.current(2, 1000)).toBeUndefined();
+    token = watch.begin();
+    watch.invalidate('v4');
+    watch.setSubscribed(false);
+    watch.setSubscribed(true);
+    watch.settle('v4', token, 3, -1);
+    expect(watch.current(4, 1000)).toBeUndefined();
+  });
+
   it('losing or regaining the subscription invalidates: messages may have been missed', () => {
     const watch = settled('v1');
     watch.setSubscribed(false);
