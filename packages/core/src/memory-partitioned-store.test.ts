@@ -6,6 +6,7 @@ import { partitionedStoreContract } from './testing/index.js';
 partitionedStoreContract('MemoryPartitionedStore', () => new MemoryPartitionedStore(), {
   isEncrypted: false,
   peer: (store) => store,
+  lock: { verify: true },
 });
 
 describe('MemoryPartitionedStore', () => {

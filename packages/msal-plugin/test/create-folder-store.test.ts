@@ -38,6 +38,7 @@ describe.runIf(linux)('createFolderStore on Linux: the kernel keyring, for real'
     peer: (store) => createFolderStore({ dir: (store as FolderStore).dir }),
     cleanup: (store: PartitionedStore) => removeStore(store as FolderStore),
     manyPartitions: 200,
+    lock: { verify: true },
   });
 
   const opened: FolderStore[] = [];

@@ -31,6 +31,7 @@ partitionedStoreContract('FolderPartitionedStore', () => folderStore(), {
   isEncrypted: false,
   peer: (store) => peerOf(store),
   cleanup,
+  lock: { verify: true },
 });
 
 const sharedCodec = new AesTestCodec();
@@ -39,6 +40,7 @@ partitionedStoreContract('FolderPartitionedStore with an encrypting codec', () =
   peer: (store) => peerOf(store, { codec: sharedCodec }),
   cleanup,
   manyPartitions: 200,
+  lock: { verify: true },
 });
 
 const text = (value: string) => new TextEncoder().encode(value);
