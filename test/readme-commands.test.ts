@@ -79,6 +79,18 @@ const pnpmFraming = [/^$/, /^> /, /ERR_PNPM_/, /ELIFECYCLE/, /^Exit status \d+$/
 const ownLines = (output: string) =>
   output.split('\n').filter((line) => !pnpmFraming.some((pattern) => pattern.test(line.trim())));
 
+/**
+ * Every file below `dir`, not following symbolic links: a Wine prefix made under a fresh HOME (the
+ * Windows lane's commands) links `dosdevices/z:` to `/`.
+ */
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return filesBelow(path);
+    return entry.isFile() ? [path] : [];
+  });
+}
+
 /** A fresh user: own HOME and cache folder, so nothing of this machine's caches is read or left. */
 const homes: string[] = [];
 function freshUser(): Record<string, string> {
@@ -90,8 +102,8 @@ function freshUser(): Record<string, string> {
 afterAll(async () => {
   // The kernel-keyring caches' keys live in the kernel, not in the folder.
   for (const home of homes) {
-    for (const file of readdirSync(home, { recursive: true, encoding: 'utf8' })) {
-      if (file.endsWith('.kernel-keyring')) await new KernelKeyringPersistence(join(home, file)).delete();
+    for (const file of filesBelow(home)) {
+      if (file.endsWith('.kernel-keyring')) await new KernelKeyringPersistence(file).delete();
     }
     rmSync(home, { recursive: true, force: true });
   }
