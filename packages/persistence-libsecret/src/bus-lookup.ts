@@ -1,4 +1,5 @@
-import { lstatSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { PersistenceError } from '@msal-persist/core';
 import { METHOD_RETURN, messageLength, methodCall, parseMessage, type WireMessage } from './dbus-wire.js';
@@ -26,10 +27,14 @@ const MAX_AUTH_LINE = 4096;
  * user took over fails typed (AccessDenied), never hands libsecret the case: GLib would connect to
  * that same socket and believe it.
  */
-function trustedSocket(path: string): Stats | undefined {
+async function trustedSocket(path: string): Promise<Stats | undefined> {
   let stats: Stats;
   try {
-    stats = lstatSync(path);
+    // Never lstatSync: every synchronous stat fills one buffer Node shares with its cached
+    // realpath, which (Node 20) stops resolving symlinks when that buffer last described a socket.
+    // The next module loaded, koffi to store the first secret, then came in through its symlinked
+    // path (pnpm, workspaces), where its relative path to its binary does not exist.
+    stats = await lstat(path);
   } catch {
     return undefined; // nothing there: the connection fails and libsecret reports it
   }
@@ -165,7 +170,7 @@ export async function lookupOverBus(
   // An abstract socket has no file, so no owner to check (see trustedSocket): libsecret connects
   // to it as it always did, and we add no read path of our own.
   if (!path || path.startsWith('\0')) return ASK_LIBSECRET;
-  const before = trustedSocket(path);
+  const before = await trustedSocket(path);
   const socket = connect({ path });
   const bus = new BusConnection(socket);
   const abort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -178,7 +183,7 @@ export async function lookupOverBus(
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    const after = trustedSocket(path);
+    const after = await trustedSocket(path);
     if (!before || !after || before.ino !== after.ino || before.dev !== after.dev) return ASK_LIBSECRET;
     await bus.authenticate();
     const service = { destination: SECRETS, path: SERVICE_PATH, iface: SERVICE };
