@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { nativeExternals } from '@msal-persist/msal-plugin/bundling';
 import { KernelKeyringPersistence } from '@msal-persist/msal-plugin/kernel-keyring';
+import { secretServiceTestMode, skippedNotice } from '@msal-persist/persistence-libsecret/testing';
 import { noSecretService } from '@msal-persist/test-support';
 import { build, type Format } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,25 +139,26 @@ describe.runIf(process.platform === 'linux').each<Format>(['esm', 'cjs'])('an es
 // describing a socket; Node 20's cached realpath then stopped at the first cached folder, so the
 // next module loaded (koffi, to write the first secret) was loaded through its symlinked path,
 // and koffi's relative path to its binary no longer existed: "koffi is not installed", no cache.
-const secretService = process.platform === 'linux' && process.env.MSAL_PERSIST_SKIP_SECRET_SERVICE !== '1';
-if (!secretService && process.platform === 'linux') {
-  console.warn('SKIPPED (MSAL_PERSIST_SKIP_SECRET_SERVICE=1 is set): bundles over a real Secret Service (2 tests)');
-}
-describe.runIf(secretService).each<Format>(['esm', 'cjs'])('an esbuild %s bundle over a real Secret Service', (format) => {
-  it('signs in to an empty keyring through koffi behind a symlink, then a second process reads the cache', async () => {
-    const file = await bundle('public-cli/cli.ts', format);
-    const env = { APP_NAME: `msal-persist-bundle-${format}-${process.pid}` };
-    const status = await runBundle(file, ['status'], env);
-    expect(status.code, status.stderr).toBe(0);
-    expect(lastJson(status)).toMatchObject({ backend: 'libsecret' });
-    try {
-      const signIn = await runBundle(file, ['sign-in'], env);
-      expect(signIn.code, signIn.stderr).toBe(0);
-      expect(lastJson(signIn)).toMatchObject({ backend: 'libsecret', encrypted: true, source: 'identity provider' });
-      const token = await runBundle(file, ['token'], env);
-      expect(lastJson(token)).toMatchObject({ backend: 'libsecret', source: 'cache', networkCalls: 0 });
-    } finally {
-      await runBundle(file, ['sign-out'], env);
-    }
-  });
-});
+const secretService = secretServiceTestMode();
+skippedNotice(secretService, 'esbuild bundles over a real Secret Service (2 tests)');
+describe.runIf(secretService.run).each<Format>(['esm', 'cjs'])(
+  'an esbuild %s bundle over a real Secret Service',
+  (format) => {
+    it('signs in to an empty keyring through koffi behind a symlink, then a second process reads the cache', async () => {
+      const file = await bundle('public-cli/cli.ts', format);
+      const env = { APP_NAME: `msal-persist-bundle-${format}-${process.pid}` };
+      const status = await runBundle(file, ['status'], env);
+      expect(status.code, status.stderr).toBe(0);
+      expect(lastJson(status)).toMatchObject({ backend: 'libsecret' });
+      try {
+        const signIn = await runBundle(file, ['sign-in'], env);
+        expect(signIn.code, signIn.stderr).toBe(0);
+        expect(lastJson(signIn)).toMatchObject({ backend: 'libsecret', encrypted: true, source: 'identity provider' });
+        const token = await runBundle(file, ['token'], env);
+        expect(lastJson(token)).toMatchObject({ backend: 'libsecret', source: 'cache', networkCalls: 0 });
+      } finally {
+        await runBundle(file, ['sign-out'], env);
+      }
+    });
+  },
+);
