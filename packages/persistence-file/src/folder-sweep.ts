@@ -21,7 +21,10 @@ export interface FolderSweepResult {
   deleted: number;
   /** Partitions still within their retention (or saved again while the sweep looked). */
   kept: number;
-  /** Expired partitions left alone because a writer held their lock; the next sweep tries again. */
+  /**
+   * Expired partitions left alone because a writer held their lock, or took it over while the sweep
+   * was frozen inside it (its hold was lost: `LockLost`, not an error); the next sweep tries again.
+   */
   busy: number;
   /** Leftovers removed: locks of crashed processes, old temp files, old kept-aside copies. */
   cleaned: number;
@@ -36,6 +39,11 @@ interface SweepFolderOptions {
   now: number;
   lock: FileLockOptions;
   refreshTokenIdleMs: number | undefined;
+  /**
+   * Runs under a partition's lock between the re-read and the delete: where a sweep frozen there
+   * (SIGSTOP, a debugger, a long GC) would be. Tests pause it to lose the hold; never set otherwise.
+   */
+  beforeDelete?: (path: string) => void | Promise<void>;
 }
 
 const PARTITION = /^[0-9a-f]{64}\.cache$/;
@@ -79,6 +87,20 @@ async function removeIfOlder(path: string, cutoff: number): Promise<boolean> {
   return true;
 }
 
+/**
+ * Whether the hold is still the sweep's, checked right before the delete as a save checks it right
+ * before the replace. FileLock answers synchronously, so no I/O runs between it and the unlink.
+ */
+async function holdsStill(handle: LockHandle): Promise<boolean> {
+  try {
+    await handle.verify?.();
+    return true;
+  } catch (error) {
+    if (isPersistenceError(error, 'LockLost')) return false;
+    throw error;
+  }
+}
+
 /** The sweep of a {@link FolderPartitionedStore}'s folder; see its `sweep()`. */
 export async function sweepFolder(options: SweepFolderOptions): Promise<FolderSweepResult> {
   const { dir, now, lock: lockOptions } = options;
@@ -112,6 +134,13 @@ export async function sweepFolder(options: SweepFolderOptions): Promise<FolderSw
         try {
           // Read again under the lock: a writer may have saved between the first read and the lock.
           if (expired(await storedRetention(path), now)) {
+            await options.beforeDelete?.(path);
+            if (!(await holdsStill(handle))) {
+              // A sweep frozen past staleMs lost the lock to a writer of another host, which may
+              // have saved fresh tokens since the re-read: leave them; the next sweep judges again.
+              result.busy++;
+              continue;
+            }
             await fsp.unlink(path).catch((error: unknown) => {
               if (errnoOf(error).code !== 'ENOENT') throw error;
             });
