@@ -21,6 +21,7 @@ export class PartitionContext {
    * again no version is trusted from memory alone.
    */
   private suspect = false;
+  private closed = false;
 
   constructor(
     readonly where: string,
@@ -33,8 +34,23 @@ export class PartitionContext {
     private readonly freshness: { deliveredUpTo(): number; readonly maxAgeMs: number },
   ) {}
 
-  /** The entry of `keys`, made on first use. */
-  entry(keys: PartitionKeys): PartitionEntry {
+  /** Whether the store was closed: from then on every call rejects (see {@link PartitionContext.close}). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * The store was closed: every later call rejects with {@link PartitionContext.closedError}, under
+   * `fail-open` too. A closed store is gone, not down: serving memory would hide the app's mistake,
+   * keep saves nobody will ever write, and on a caller's own client (left open) reach Redis still.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The entry of `keys`, made on first use; rejects once the store is closed. */
+  entry(keys: PartitionKeys, backend: string): PartitionEntry {
+    if (this.closed) throw this.closedError(backend);
     return this.table.get(keys);
   }
 
@@ -61,6 +77,7 @@ export class PartitionContext {
    * `fail-open`, and rejects under `fail-closed` (or when there is no `fallback`).
    */
   async guarded<T>(backend: string, call: () => T | Promise<T>, fallback?: () => T): Promise<T> {
+    if (this.closed) throw this.closedError(backend);
     if (!this.breaker.admit()) {
       if (this.failOpen && fallback) return fallback();
       throw this.unavailable(backend);
@@ -71,6 +88,8 @@ export class PartitionContext {
       this.suspect = false;
       return value;
     } catch (error) {
+      // Closed while the call was under way: its failure is the close, not an outage.
+      if (this.closed) throw this.closedError(backend);
       this.breaker.failed(error);
       if (!isUnavailability(error)) throw error;
       this.suspect = true;
@@ -78,6 +97,15 @@ export class PartitionContext {
       if (this.failOpen && fallback) return fallback();
       throw error;
     }
+  }
+
+  /** The error of a call on a closed store. */
+  closedError(backend: string): PersistenceError {
+    return new PersistenceError(
+      'NotAvailable',
+      `The partitioned store on Redis at ${this.where} was closed (close()); create a new one.`,
+      { backend },
+    );
   }
 
   /** The error of a call the open circuit refused. */

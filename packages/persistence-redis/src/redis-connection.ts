@@ -226,8 +226,9 @@ export class RedisConnection {
     const deadline = until ?? started + this.failoverTimeoutMs;
     for (let tries = 0; ; tries++) {
       if (signal?.aborted) throw this.aborted(backend, signal.reason);
-      // Our client, quit by close(): no primary is coming back for it.
-      if (this.owned && this.closed) {
+      // Closed: no primary is coming back for our client (quit), and a caller's client, left open
+      // for the caller's own use, must not carry a closed cache's calls (they would still succeed).
+      if (this.closed) {
         throw new PersistenceError(
           'NotAvailable',
           `The connection to Redis at ${this.where} was closed (close()); create a new one.`,

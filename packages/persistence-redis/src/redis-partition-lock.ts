@@ -33,7 +33,7 @@ export class RedisPartitionLock implements Lock {
     const startedAt = performance.now();
     const deadline = Date.now() + timeoutMs;
     const signal = options.signal ? { signal: options.signal } : {};
-    const entry = context.entry(this.keys);
+    const entry = context.entry(this.keys, this.name);
     // Counted when the wait starts, so stats() shows the waits under way too.
     let waited = false;
     const waiting = () => {
@@ -95,7 +95,10 @@ export class RedisPartitionLock implements Lock {
         released = true;
         try {
           // A release Redis cannot take is left to the lease (fail-open), or reported (fail-closed).
-          if (redisHold)
+          // After close() nothing is sent: the lease ends the hold, and releasing must not fail the
+          // cleanup of a request that was under way when the app shut the store.
+          if (redisHold && this.context.isClosed) await redisHold.release().catch(() => undefined);
+          else if (redisHold)
             await this.context.guarded(
               this.name,
               () => redisHold.release(),

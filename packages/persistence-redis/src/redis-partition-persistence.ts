@@ -35,7 +35,9 @@ export class RedisPartitionPersistence implements Persistence {
   }
 
   stamp(): string | Promise<string> {
-    const entry = this.context.entry(this.keys);
+    // A rejection, not a throw: callers of a stamp that may be a string do not all expect one.
+    if (this.context.isClosed) return Promise.reject(this.context.closedError(this.name));
+    const entry = this.context.entry(this.keys, this.name);
     const known = this.context.knownVersion(entry);
     if (known !== undefined) return known;
     if (entry.degradedHold) return this.fromMemory(entry).version;
@@ -59,7 +61,7 @@ export class RedisPartitionPersistence implements Persistence {
 
   async load(): Promise<Uint8Array | null> {
     const { context } = this;
-    const entry = context.entry(this.keys);
+    const entry = context.entry(this.keys, this.name);
     const copy = context.currentCopy(entry);
     if (copy !== undefined) {
       context.counters.l1Hits++;
@@ -76,7 +78,7 @@ export class RedisPartitionPersistence implements Persistence {
 
   async save(data: Uint8Array): Promise<string> {
     const { context } = this;
-    const entry = context.entry(this.keys);
+    const entry = context.entry(this.keys, this.name);
     // A copy: the caller may reuse its buffer, and the L1 must not change under other readers.
     const plain = toBytes(data).slice();
     if (entry.degradedHold) return this.keepInMemory(entry, plain);
@@ -94,7 +96,7 @@ export class RedisPartitionPersistence implements Persistence {
   }
 
   async delete(): Promise<void> {
-    const entry = this.context.entry(this.keys);
+    const entry = this.context.entry(this.keys, this.name);
     this.context.table.drop(entry);
     await this.context.guarded(this.name, async () => {
       await entry.persistence.delete();
@@ -103,7 +105,7 @@ export class RedisPartitionPersistence implements Persistence {
   }
 
   async keepAside(): Promise<string | undefined> {
-    const entry = this.context.entry(this.keys);
+    const entry = this.context.entry(this.keys, this.name);
     this.context.table.drop(entry);
     return this.context.guarded(this.name, () => entry.persistence.keepAside());
   }

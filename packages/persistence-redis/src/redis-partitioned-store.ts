@@ -240,6 +240,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.context.close();
     this.context.table.clear();
     await this.feed.close();
     await this.connection.close();
