@@ -23,6 +23,7 @@ import {
 } from '@msal-persist/core';
 import { type AuthorityMetadata, resolveAuthorityMetadata } from './authority-metadata.js';
 import { CacheOnlyNetwork } from './cache-only-network.js';
+import { ANSWERS_PER_PARTITION, answerFor, type KeptAnswer, keptCopy, plainRequest, servable } from './kept-answers.js';
 import { mergeSerializedCache } from './merge-cache.js';
 import { appPartitionKey, oboPartitionKey, type TokenFlow, userPartitionKey } from './partition-keys.js';
 import { type MeterLike, type WebStats, WebStatsRecorder } from './web-stats.js';
@@ -74,6 +75,8 @@ interface LookupClient {
   readonly network: CacheOnlyNetwork;
   readonly partition: CachePartition;
   account: { readonly stamp: string; readonly homeAccountId: string; readonly info: AccountInfo } | undefined;
+  /** msal's last answer from this partition's cache per (scopes, claims), with the stamp it was read at. */
+  readonly answers: Map<string, KeptAnswer>;
 }
 
 /** `acquireTokenSilent` by the `homeAccountId` the session kept (see {@link WebClients.acquireTokenSilent}). */
@@ -168,9 +171,14 @@ export class WebClients {
    * const { accessToken, fromCache } = await clients.acquireTokenOnBehalfOf({ oboAssertion: bearer, scopes });
    * ```
    */
-  acquireTokenOnBehalfOf(request: OnBehalfOfRequest): Promise<AuthenticationResult> {
+  async acquireTokenOnBehalfOf(request: OnBehalfOfRequest): Promise<AuthenticationResult> {
     const key = oboPartitionKey(this.clientId, request.oboAssertion);
-    return this.acquire('obo', key, request.scopes, request.claims, true, (app) => app.acquireTokenOnBehalfOf(request));
+    const plain = plainRequest(request, 'oboAssertion');
+    const answered = plain ? await this.keptAnswer(key, request.scopes, request.correlationId) : undefined;
+    if (answered) return this.answered('obo', answered);
+    return this.acquire('obo', key, request.scopes, request.claims, true, plain, (app) =>
+      app.acquireTokenOnBehalfOf(request),
+    );
   }
 
   /**
@@ -182,12 +190,15 @@ export class WebClients {
    * const { accessToken } = await clients.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
    * ```
    */
-  acquireTokenByClientCredential(request: ClientCredentialRequest): Promise<AuthenticationResult> {
+  async acquireTokenByClientCredential(request: ClientCredentialRequest): Promise<AuthenticationResult> {
     const tenant = tenantOf(request.authority ?? this.options.auth.authority);
     const scopes = request.scopes ?? [];
     const resource = this.options.appPartitionPerResource ? resourceOf(scopes) : undefined;
     const key = appPartitionKey(this.clientId, tenant, resource);
-    return this.acquire('app', key, scopes, request.claims, false, (app) =>
+    const plain = plainRequest(request, 'scopes');
+    const answered = plain ? await this.keptAnswer(key, scopes, request.correlationId) : undefined;
+    if (answered) return this.answered('app', answered);
+    return this.acquire('app', key, scopes, request.claims, false, plain, (app) =>
       app.acquireTokenByClientCredential(request),
     );
   }
@@ -258,10 +269,15 @@ export class WebClients {
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult | null> {
     const { homeAccountId, ...rest } = request;
     const key = userPartitionKey(this.clientId, homeAccountId);
+    const plain = plainRequest(rest, 'homeAccountId');
+    const answered = plain ? await this.keptAnswer(key, request.scopes, request.correlationId) : undefined;
+    if (answered) return this.answered('user', answered);
     const account = await this.accountIn(this.lookupClient(key), homeAccountId);
     if (!account) return null;
     const silent: SilentFlowRequest = { ...rest, scopes: request.scopes, account };
-    return this.acquire('user', key, request.scopes, request.claims, false, (app) => app.acquireTokenSilent(silent));
+    return this.acquire('user', key, request.scopes, request.claims, false, plain, (app) =>
+      app.acquireTokenSilent(silent),
+    );
   }
 
   /**
@@ -299,8 +315,12 @@ export class WebClients {
     scopes: string[],
     claims: string | undefined,
     preload: boolean,
+    keep: boolean,
     call: (app: ConfidentialClientApplication) => Promise<AuthenticationResult | null>,
   ): Promise<AuthenticationResult> {
+    // Read before msal's lookup, as accountIn does: a write in between leaves an older stamp, and
+    // the answer kept with it is never served.
+    const stamp = keep && this.maxWarm > 0 ? await this.stampOf(this.lookupClient(key).partition) : undefined;
     const run = async (app: ConfidentialClientApplication) => {
       // msal's on-behalf-of lookup reads msal's memory without asking the cache plugin first.
       if (preload) await app.getTokenCache().getAllAccounts();
@@ -334,11 +354,49 @@ export class WebClients {
     });
     if (source === 'cache' && lookups === 1 && !joined) {
       this.stats_.hit(flow);
+      // The lookup instance answered from the cache it read at `stamp` or later.
+      const kept = stamp === undefined ? undefined : this.warm.get(key);
+      if (kept && stamp !== undefined && value.fromCache) {
+        const answerKey = flightKey('', scopes, undefined);
+        kept.answers.delete(answerKey);
+        kept.answers.set(answerKey, { stamp, keptAt: Date.now(), result: keptCopy(value) });
+        if (kept.answers.size > ANSWERS_PER_PARTITION)
+          kept.answers.delete(kept.answers.keys().next().value ?? answerKey);
+      }
     } else {
       this.stats_.miss(flow);
       if (joined || source === 'cache') this.stats_.servedByOtherFlight(flow);
     }
     return value;
+  }
+
+  /**
+   * The answer msal last gave from partition `key` for these scopes, as the caller's own copy, when
+   * the partition has not moved since and msal would still serve that token: a hit then costs a
+   * stamp check, no msal call. Only partitions kept warm keep answers.
+   */
+  private async keptAnswer(
+    key: string,
+    scopes: string[],
+    correlationId: string | undefined,
+  ): Promise<AuthenticationResult | undefined> {
+    const client = this.warm.get(key);
+    const kept = client?.answers.get(flightKey('', scopes, undefined));
+    if (!client || !kept || !servable(kept, Date.now())) return undefined;
+    if ((await this.stampOf(client.partition)) !== kept.stamp) return undefined;
+    this.warm.delete(key);
+    this.warm.set(key, client);
+    return answerFor(kept.result, correlationId);
+  }
+
+  private answered(flow: TokenFlow, result: AuthenticationResult): AuthenticationResult {
+    this.stats_.hit(flow);
+    return result;
+  }
+
+  private async stampOf(partition: CachePartition): Promise<string> {
+    const pending = partition.persistence.stamp();
+    return typeof pending === 'string' ? pending : await pending;
   }
 
   /**
@@ -352,8 +410,7 @@ export class WebClients {
     // An instance that is not kept is never asked again: no stamp to remember.
     if (this.maxWarm === 0) return client.app.getTokenCache().getAccountByHomeId(homeAccountId);
     // Read before msal's lookup: a write in between leaves an older stamp, so the next call looks again.
-    const pending = client.partition.persistence.stamp();
-    const stamp = typeof pending === 'string' ? pending : await pending;
+    const stamp = await this.stampOf(client.partition);
     const known = client.account;
     if (known && known.stamp === stamp && known.homeAccountId === homeAccountId) return known.info;
     const info = await client.app.getTokenCache().getAccountByHomeId(homeAccountId);
@@ -371,7 +428,7 @@ export class WebClients {
     }
     const network = new CacheOnlyNetwork();
     const { app, partition } = this.bind(key, network);
-    const entry: LookupClient = { app, network, partition, account: undefined };
+    const entry: LookupClient = { app, network, partition, account: undefined, answers: new Map() };
     if (this.maxWarm > 0) {
       this.warm.set(key, entry);
       if (this.warm.size > this.maxWarm) this.warm.delete(this.warm.keys().next().value ?? key);
