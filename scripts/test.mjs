@@ -5,7 +5,8 @@
 // when we can (root with apt-get), otherwise we stop at once with the exact command to run.
 // Then the Windows lane (scripts/windows-lane.mjs): test/windows/*.test.mjs under the Windows
 // node.exe (in Wine on Linux), its counts in the closing summary. A path argument runs only what
-// it names: vitest paths, or test/windows[/<file>] for the lane.
+// it names: vitest paths, or test/windows[/<file>] for the lane. `--deep` runs the property tests 50
+// times as long.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,10 @@ import { ensureTestServices } from './ensure-test-services.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Paths under test/windows select Windows lane files (scripts/windows-lane.mjs); the rest go to vitest.
 const isWindowsPath = (arg) => /^(\.\/)?test[\\/]windows([\\/]|$)/.test(arg);
-const allArgs = process.argv.slice(2);
+// --deep (`pnpm test:deep`): 50 times the property-test runs, set here so that the script runs
+// the same on every OS (an `ENV=1 cmd` prefix is Unix shell syntax).
+if (process.argv.includes('--deep')) process.env.MSAL_PERSIST_DEEP = '1';
+const allArgs = process.argv.slice(2).filter((arg) => arg !== '--deep');
 const windowsArgs = allArgs.filter(isWindowsPath);
 const args = allArgs.filter((arg) => !isWindowsPath(arg));
 const runVitest = windowsArgs.length === 0 || args.length > 0;
