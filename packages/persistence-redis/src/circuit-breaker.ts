@@ -106,6 +106,14 @@ export class CircuitBreaker {
     this.current = 'closed';
   }
 
+  /**
+   * An admitted call was given up by its caller (aborted) before Redis answered: it proves nothing
+   * either way, so the count stands, and a probe it was is owed to the next call.
+   */
+  abandoned(): void {
+    this.probing = false;
+  }
+
   /** An admitted call failed; only unavailability counts (anything else is an answer: see {@link isUnavailability}). */
   failed(error: unknown): void {
     if (!isUnavailability(error)) {

@@ -1,4 +1,4 @@
-import { PersistenceError } from '@msal-persist/core';
+import { isPersistenceError, PersistenceError } from '@msal-persist/core';
 import { type CircuitBreaker, isUnavailability } from './circuit-breaker.js';
 import type { PartitionKeys } from './keys.js';
 import type { StoreCounters } from './partition-stats.js';
@@ -90,6 +90,10 @@ export class PartitionContext {
     } catch (error) {
       // Closed while the call was under way: its failure is the close, not an outage.
       if (this.closed) throw this.closedError(backend);
+      if (isPersistenceError(error, 'Aborted')) {
+        this.breaker.abandoned();
+        throw error;
+      }
       this.breaker.failed(error);
       if (!isUnavailability(error)) throw error;
       this.suspect = true;

@@ -199,16 +199,24 @@ export class RedisConnection {
    * again until `until` (a `Date.now()` deadline; default `failoverTimeoutMs` from now) — only on a
    * connection with a failover timeout, so one plain server still fails at once. Every command of
    * this package is safe to repeat: scripts compare tokens, and a repeated save writes the same bytes.
+   * `signal` ends that wait (and a wait to connect) with `Aborted`; a command already sent is
+   * waited for first, within `commandTimeoutMs`, so its outcome is known (a lock it took is released).
    */
-  run<T>(backend: string, command: (client: RedisClient) => Promise<T>, until?: number): Promise<T> {
+  run<T>(
+    backend: string,
+    command: (client: RedisClient) => Promise<T>,
+    until?: number,
+    signal?: AbortSignal,
+  ): Promise<T> {
     return this.retrying(
       backend,
       async () => {
-        if (this.client.status !== 'ready') await this.ready(backend);
+        if (this.client.status !== 'ready') await this.ready(backend, signal);
         // Our clients time out commands themselves; a caller's may not, and a token call must never hang.
         return clientCommandTimeout(this.client) ? await command(this.client) : await this.guard(command(this.client));
       },
       until,
+      signal,
     );
   }
 
@@ -268,8 +276,9 @@ export class RedisConnection {
     keys: readonly string[],
     args: readonly ScriptArg[],
     until?: number,
+    signal?: AbortSignal,
   ): Promise<unknown> {
-    return this.run(backend, (client) => script.run(client, keys, args), until);
+    return this.run(backend, (client) => script.run(client, keys, args), until, signal);
   }
 
   /** The version watch of a cache's `channel`, subscribing on first use. */

@@ -148,16 +148,22 @@ export class RedisLock implements Lock {
     return this.hold;
   }
 
-  async acquire(options: LockAcquireOptions = {}): Promise<LockHandle> {
+  /**
+   * Takes the lock within `timeoutMs`, waiting for its holder and, within the same bound, for a new
+   * primary; `signal` ends either wait with `Aborted`. `onWait` is called once, when the lock is
+   * found held and the wait for its holder begins (a partitioned store counts those waits).
+   */
+  async acquire(options: LockAcquireOptions = {}, onWait?: () => void): Promise<LockHandle> {
     const { signal } = options;
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const deadline = Date.now() + timeoutMs;
+    let waiting = false;
     for (;;) {
       if (signal?.aborted) throw this.aborted(signal.reason);
       // Wait for this process's own holder first, even if its lease is gone, so a fenced save never
       // runs under another local hold's token.
       if (!this.hold) {
-        const taken = await this.tryAcquire(randomUUID(), deadline);
+        const taken = await this.tryAcquire(randomUUID(), deadline, signal);
         if (taken) {
           const handle = this.take(taken.token, taken.fence);
           if (signal?.aborted) {
@@ -176,6 +182,10 @@ export class RedisLock implements Lock {
           { backend: this.name },
         );
       }
+      if (!waiting) {
+        waiting = true;
+        onWait?.();
+      }
       await this.pause(Math.min(remaining, POLL_MIN_MS + Math.random() * POLL_JITTER_MS), signal);
     }
   }
@@ -185,7 +195,11 @@ export class RedisLock implements Lock {
    * it authoritative for this hold (nobody else writes while we hold the lock), so the paired
    * persistence's stamp needs no round trip and can never lag behind the last holder's write.
    */
-  private async tryAcquire(token: string, deadline: number): Promise<{ token: string; fence: number } | undefined> {
+  private async tryAcquire(
+    token: string,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ token: string; fence: number } | undefined> {
     const { keys } = this;
     const watch = this.wiring ? this.wiring.watch : this.connection.existingWatch(keys.channel);
     const generation = watch?.begin() ?? 0;
@@ -195,8 +209,9 @@ export class RedisLock implements Lock {
       ACQUIRE,
       [keys.lock, keys.fence, keys.cache, asideName(keys.lock), asideName(keys.fence)],
       [token, this.leaseMs, this.keepAsideTtlMs, randomBytes(6).toString('hex'), this.wiring?.fenceTtlMs ?? 0],
-      // Waiting for a new primary is bounded by this acquisition's own timeout.
+      // Waiting for a new primary is bounded by this acquisition's own timeout, and ended by its signal.
       deadline,
+      signal,
     )) as [unknown, unknown, unknown];
     const fence = Number(reply[0]);
     if (fence <= 0) return undefined;

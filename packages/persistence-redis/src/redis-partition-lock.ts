@@ -57,18 +57,12 @@ export class RedisPartitionLock implements Lock {
       throw error;
     }
     try {
+      // One acquisition with what is left of the caller's timeout: it bounds the wait for another
+      // process's hold and the wait for a new primary alike (a first try with no time left would
+      // fail at once during a failover), and the caller's signal ends both.
       const redisHold = await context.guarded(
         this.name,
-        async () => {
-          try {
-            return await entry.lock.acquire({ ...signal, timeoutMs: 0 });
-          } catch (error) {
-            if (!isPersistenceError(error, 'LockTimeout')) throw error;
-            // Held by another process: now wait, within what is left of the caller's timeout.
-            waiting();
-            return await entry.lock.acquire({ ...signal, timeoutMs: Math.max(0, deadline - Date.now()) });
-          }
-        },
+        () => entry.lock.acquire({ ...signal, timeoutMs: Math.max(0, deadline - Date.now()) }, waiting),
         () => undefined,
       );
       counters.lockAcquired++;
