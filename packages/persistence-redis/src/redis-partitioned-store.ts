@@ -269,7 +269,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
         ...(options.minReplicas === undefined ? {} : { minReplicas: options.minReplicas }),
         ...(options.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: options.replicaTimeoutMs }),
       },
-      { keys, watch, expireAt: (plain) => this.expireAt(plain) },
+      { keys, watch, retainMs: (plain) => this.retainMs(plain) },
     );
     return {
       keys,
@@ -284,13 +284,18 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
     };
   }
 
-  /** When a partition written with `plain` (null: deleted) may go: core's `cacheRetention`, never sooner than `minRetentionMs`. */
-  private expireAt(plain: Uint8Array | null): number {
-    const now = Date.now();
-    const floor = now + this.settings.minRetentionMs;
+  /**
+   * How long from now a partition written with `plain` (null: deleted) is kept: until core's
+   * `cacheRetention`, never less than `minRetentionMs`. Token expiries are on this host's clock (msal
+   * stamps them with it), so the difference is taken here and Redis is given a duration, never an
+   * instant: a server clock that disagrees with ours then changes nothing.
+   */
+  private retainMs(plain: Uint8Array | null): number {
+    const floor = Math.max(1, this.settings.minRetentionMs);
     if (plain === null || plain.byteLength === 0) return floor;
+    const now = Date.now();
     const until = cacheRetention(plain, { now, refreshTokenIdleMs: this.settings.refreshTokenIdleMs });
-    return until === undefined ? floor : Math.max(until, floor);
+    return until === undefined ? floor : Math.max(until - now, floor);
   }
 }
 

@@ -97,18 +97,22 @@ const EMPTY = Buffer.alloc(0);
 /**
  * How a partition of a partitioned store differs from a cache of its own: hashed keys, a watch fed
  * by the store's one shared channel (its writes announce `<member> <version>` there), and an
- * absolute expiry computed from what each write stores.
+ * expiry computed from what each write stores.
  *
  * @example
  * ```ts
- * const wiring: PartitionWiring = { keys: partitionKeys('web', key), watch, expireAt: (plain) => Date.now() + 86_400_000 };
+ * const wiring: PartitionWiring = { keys: partitionKeys('web', key), watch, retainMs: (plain) => 86_400_000 };
  * ```
  */
 export interface PartitionWiring {
   readonly keys: PartitionKeys;
   readonly watch: VersionWatch;
-  /** When the stored cache (and its counters) may go, in epoch ms, given what is saved (`null`: a delete). */
-  expireAt(plain: Uint8Array | null): number;
+  /**
+   * How long after this write the stored cache (and its counters) may go, given what is saved
+   * (`null`: a delete), at least 1 ms. Relative, computed when the write is built: Redis counts it
+   * down on its own clock, so an app host whose clock is off from the server's expires nothing early or late.
+   */
+  retainMs(plain: Uint8Array | null): number;
 }
 
 /**
@@ -294,7 +298,7 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
       settings.keepAsideTtlMs,
       keys.channel,
     ];
-    if (this.wiring) args.push(this.wiring.expireAt(plain ?? null), `${this.wiring.keys.member} `);
+    if (this.wiring) args.push(this.wiring.retainMs(plain ?? null), `${this.wiring.keys.member} `);
     const generation = this.watched?.begin() ?? 0;
     const startedAt = performance.now();
     const [reply, replicas] = await this.connection.run(this.name, (client) =>

@@ -29,8 +29,9 @@ end
 // KEYS: cache hash, version counter, lock, aside name for the cache, aside name for the counter,
 // and (partitions) the fence counter.
 // ARGV: op (save|delete|aside), data, nonce, ttlMs, mode (any|free|held), lock token, fence,
-// aside ttlMs, channel, and (partitions) expireAt (epoch ms: the cache, its counter and its fence
-// expire then, so a partition nobody uses leaves nothing behind) and the member the message names.
+// aside ttlMs, channel, and (partitions) retainMs (the cache, its counter and its fence expire
+// that long after the write, so a partition nobody uses leaves nothing behind; relative, so the
+// app host's clock need not agree with the server's) and the member the message names.
 /**
  * Writes, deletes or keeps aside the cache blob, and publishes the new version on the cache's
  * channel; returns `{ version, asideKey | '', pttl }`.
@@ -72,11 +73,11 @@ else
 end
 if mode == 'held' then redis.call('HSET', KEYS[1], 'f', ARGV[7]) end
 local ttl = tonumber(ARGV[4])
-local at = tonumber(ARGV[10] or '0')
-if at > 0 then
-  redis.call('PEXPIREAT', KEYS[1], at)
-  redis.call('PEXPIREAT', KEYS[2], at)
-  if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('PEXPIREAT', KEYS[6], at) end
+local retain = tonumber(ARGV[10] or '0')
+if retain > 0 then
+  redis.call('PEXPIRE', KEYS[1], retain)
+  redis.call('PEXPIRE', KEYS[2], retain)
+  if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('PEXPIRE', KEYS[6], retain) end
 elseif ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
 -- pcall: a user whose ACL forbids the channel still writes; its readers fall back to a round trip.
 redis.pcall('PUBLISH', ARGV[9], (ARGV[11] or '') .. v)
