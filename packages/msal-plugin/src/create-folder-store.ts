@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type BytesCodec,
@@ -10,9 +11,11 @@ import {
   resolveLogger,
 } from '@msal-persist/core';
 import {
+  clearedMarkerPath,
   type FileLockOptions,
   FolderPartitionedStore,
   type FolderPartitionedStoreOptions,
+  partitionFileName,
 } from '@msal-persist/persistence-file';
 import { notInstalled } from './backends.js';
 import { defaultCacheDirectory } from './default-paths.js';
@@ -155,7 +158,8 @@ async function open(
 
 /** Saves, loads and deletes a random value in a partition of its own: proves the folder and the encryption. */
 async function probe(store: FolderStore): Promise<void> {
-  const { persistence } = store.partition(`\u0000probe\u0000${process.pid}\u0000${randomBytes(8).toString('hex')}`);
+  const key = `\u0000probe\u0000${process.pid}\u0000${randomBytes(8).toString('hex')}`;
+  const { persistence } = store.partition(key);
   const value = randomBytes(32);
   try {
     await persistence.save(value);
@@ -165,6 +169,8 @@ async function probe(store: FolderStore): Promise<void> {
     }
   } finally {
     await persistence.delete().catch(() => undefined);
+    // And the `.cleared` marker of that delete: the probe's partition is never used again.
+    await rm(clearedMarkerPath(join(store.dir, partitionFileName(key))), { force: true }).catch(() => undefined);
   }
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPersistenceError, type PartitionedStore, textToBytes } from '@msal-persist/core';
 import { partitionedStoreContract } from '@msal-persist/core/testing';
+import { partitionFileName } from '@msal-persist/persistence-file';
 import { refuseKeyring, runNodeFixture } from '@msal-persist/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFolderStore, type FolderStore } from '../src/index.js';
@@ -89,7 +90,8 @@ describe.runIf(linux)('createFolderStore on Linux: the kernel keyring, for real'
     expect(isPersistenceError(error, 'Corrupt')).toBe(true);
     expect(String(error)).toMatch(/no longer in the kernel keyring/);
     expect(await persistence.keepAside?.()).toBeUndefined();
-    expect(readdirSync(store.dir)).toEqual([]);
+    // Only the delete's `.cleared` marker (which moves the stamp for other processes), no copy.
+    expect(readdirSync(store.dir)).toEqual([`${partitionFileName('user:ada')}.cleared`]);
   });
 
   it('where the kernel refuses the keyring (a container seccomp profile): NotAvailable, plaintext only when allowed', async () => {

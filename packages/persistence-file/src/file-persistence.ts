@@ -1,5 +1,5 @@
 import { promises as fsp, fstatSync, readFileSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import {
   asideName,
   type BytesCodec,
@@ -11,7 +11,7 @@ import {
   type SaveOptions,
 } from '@msal-persist/core';
 import { errnoOf, toFileError } from './file-errors.js';
-import { fileStamp } from './file-stamp.js';
+import { cacheFileStamp, clearedMarkerPath } from './file-stamp.js';
 import { type AtomicFileSystem, nodeFileSystem } from './file-system.js';
 import { fileKind, READ_OWN_FILE } from './regular-file.js';
 import { resolveFilePath } from './resolve-path.js';
@@ -143,18 +143,31 @@ export class FilePersistence implements Persistence {
     });
   }
 
+  /**
+   * Removes the cache file, after rewriting its `<path>.cleared` marker (also when there is no file
+   * to remove), so that the stamp of the absent file moves for every process: one holding tokens in
+   * memory only (after a failed save) drops them at its next access, as after any other change.
+   */
   async delete(): Promise<void> {
+    // The marker first: while the file is there the stamp ignores it, so no reader can see the
+    // file gone and the marker not yet moved.
+    const unsignalled = await this.markCleared().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    let removed = true;
     try {
       await fsp.unlink(this.path);
     } catch (error) {
-      if (errnoOf(error).code === 'ENOENT') return;
-      throw toFileError(error, this.name, `delete the token cache ${this.path}`);
+      if (errnoOf(error).code !== 'ENOENT') throw toFileError(error, this.name, `delete the token cache ${this.path}`);
+      removed = false;
     }
+    if (unsignalled !== undefined) throw this.unsignalled(unsignalled, removed);
   }
 
   stamp(): string {
     try {
-      return fileStamp(this.path, this.fs);
+      return cacheFileStamp(this.path, this.fs);
     } catch (error) {
       throw toFileError(error, this.name, `check the token cache ${this.path} for changes`);
     }
@@ -187,6 +200,33 @@ export class FilePersistence implements Persistence {
         throw toFileError(error, this.name, `move the unreadable token cache ${this.path} aside`);
       }
     }
+  }
+
+  /**
+   * Rewrites `<path>.cleared` (a new inode and a later time: a new stamp). Not where the folder is
+   * missing: nothing was ever stored or locked there, and a delete creates no folders.
+   */
+  private async markCleared(): Promise<void> {
+    if (this.fs.stat(dirname(this.path)) === undefined) return;
+    const note = `${process.pid} ${new Date().toISOString()}: ${basename(this.path)} was deleted; its time tells other processes.\n`;
+    await writeFileAtomic(clearedMarkerPath(this.path), new TextEncoder().encode(note), {
+      mode: this.mode,
+      backend: this.name,
+      fs: this.fs,
+    });
+  }
+
+  private unsignalled(error: unknown, removed: boolean): PersistenceError {
+    const code = isPersistenceError(error) ? error.code : 'Io';
+    // The file error already says what to do; drop its "[backend] " prefix.
+    const reason = error instanceof Error ? error.message.replace(/^\[[^\]]*\] /, '') : String(error);
+    return new PersistenceError(
+      code,
+      `${this.path} was ${removed ? 'deleted' : 'already absent'}, but ${clearedMarkerPath(this.path)}, which tells ` +
+        'other processes, could not be written: a process holding tokens in memory only (after a failed save) may ' +
+        `keep them until the cache changes again. ${reason}`,
+      { backend: this.name, cause: error },
+    );
   }
 
   /**

@@ -26,7 +26,7 @@ export interface FolderSweepResult {
    * was frozen inside it (its hold was lost: `LockLost`, not an error); the next sweep tries again.
    */
   busy: number;
-  /** Leftovers removed: locks of crashed processes, old temp files, old kept-aside copies. */
+  /** Leftovers removed: locks of crashed processes, old temp files, old kept-aside copies and `.cleared` markers. */
   cleaned: number;
   /** Files that could not be read or removed (permissions, I/O); see `errors`. */
   failed: number;
@@ -48,8 +48,10 @@ interface SweepFolderOptions {
 
 const PARTITION = /^[0-9a-f]{64}\.cache$/;
 const LOCK = /^[0-9a-f]{64}\.cache\.lockfile$/;
-const TEMP = /^\.[0-9a-f]{64}\.cache\.\d+\.[0-9a-f]+\.tmp$/;
+const TEMP = /^\.[0-9a-f]{64}\.cache(?:\.cleared)?\.\d+\.[0-9a-f]+\.tmp$/;
 const ASIDE = /^[0-9a-f]{64}\.cache\.corrupt-/;
+/** What a partition's delete leaves so its absence stamps anew (see `clearedMarkerPath`). */
+const CLEARED = /^[0-9a-f]{64}\.cache\.cleared$/;
 /** A save takes milliseconds; a temp file this old belongs to a writer that died. */
 const TEMP_AGE_MS = 60 * 60 * 1000;
 
@@ -163,6 +165,10 @@ export async function sweepFolder(options: SweepFolderOptions): Promise<FolderSw
       } else if (TEMP.test(name)) {
         if (await removeIfOlder(path, now - TEMP_AGE_MS)) result.cleaned++;
       } else if (ASIDE.test(name)) {
+        if (await removeIfOlder(path, asideCutoff)) result.cleaned++;
+      } else if (CLEARED.test(name)) {
+        // Without it the partition's absence stamps 'absent' again, as before its first delete: only
+        // a process that has not looked at that partition for the whole idle window could have seen that.
         if (await removeIfOlder(path, asideCutoff)) result.cleaned++;
       }
     } catch (error) {

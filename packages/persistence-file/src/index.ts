@@ -4,6 +4,7 @@ export type { FileLockOptions, FileLockState } from './file-lock.js';
 export { FileLock } from './file-lock.js';
 export type { FilePersistenceOptions } from './file-persistence.js';
 export { FilePersistence } from './file-persistence.js';
+export { clearedMarkerPath } from './file-stamp.js';
 export type { AtomicFileSystem } from './file-system.js';
 export { nodeFileSystem } from './file-system.js';
 export type { FolderPartitionedStoreOptions } from './folder-partitioned-store.js';

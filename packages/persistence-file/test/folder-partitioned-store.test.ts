@@ -161,7 +161,10 @@ describe('FolderPartitionedStore', () => {
     await persistence.save(text('{}'));
     codec.gone = true;
     expect(await persistence.keepAside?.()).toBeUndefined();
-    expect(readdirSync(store.dir).filter((name) => !name.includes('.corrupt-'))).toEqual([]);
+    // Only the delete's `.cleared` marker (a pid and a time), no copy of the content.
+    expect(readdirSync(store.dir).filter((name) => !name.includes('.corrupt-'))).toEqual([
+      `${partitionFileName('user:ada')}.cleared`,
+    ]);
   });
 
   it('hands a codec the start of some stored body, to find the key a new process should reuse', async () => {
