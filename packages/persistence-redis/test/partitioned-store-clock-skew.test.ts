@@ -4,8 +4,8 @@
 // the key's PTTL: about the retention, never ~0 (tokens lost, an extra sign-in) or hours too long.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
-import { text } from './support/helpers.js';
+import { createRedisPartitionedStore, partitionKeys } from '../src/index.js';
+import { saveLocked, text } from './support/helpers.js';
 import { useRedisServer } from './support/redis-fixture.js';
 
 const redis = useRedisServer();
@@ -15,16 +15,6 @@ const HOUR = 3600 * 1000;
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function save(store: RedisPartitionedStore, key: string, bytes: Uint8Array): Promise<void> {
-  const { persistence, lock } = store.partition(key);
-  const handle = await lock.acquire({ timeoutMs: 5_000 });
-  try {
-    await persistence.save(bytes);
-  } finally {
-    await handle.release();
-  }
-}
 
 /** PTTL of the cache hash and both counters of `key`'s partition, read by the admin client. */
 async function ttls(prefix: string, key: string): Promise<number[]> {
@@ -56,9 +46,9 @@ describe('partition expiry with the app clock off from the Redis server clock', 
     vi.setSystemTime(Date.now() + skew);
 
     // Nothing worth keeping: minRetentionMs after the save.
-    await save(store, 'signed-out', text('{}'));
+    await saveLocked(store, 'signed-out', text('{}'));
     // An access token that expires 2 hours from now, as the app's clock (and msal) counts.
-    await save(store, 'obo', accessTokenOnly(Date.now() + 2 * HOUR));
+    await saveLocked(store, 'obo', accessTokenOnly(Date.now() + 2 * HOUR));
     vi.useRealTimers();
 
     const minute = 60_000;

@@ -4,9 +4,9 @@
 // key count following the active users and dropping to nothing once they are gone.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
+import { createRedisPartitionedStore, partitionKeys } from '../src/index.js';
 import { waitFor } from './servers/processes.js';
-import { text } from './support/helpers.js';
+import { saveLocked, text } from './support/helpers.js';
 import { useRedisServer } from './support/redis-fixture.js';
 
 const redis = useRedisServer();
@@ -28,16 +28,6 @@ function msalCache(kind: { refreshToken?: boolean; accessTokenExpiresOn?: number
   return text(JSON.stringify(cache));
 }
 
-async function save(store: RedisPartitionedStore, key: string, bytes: Uint8Array): Promise<void> {
-  const { persistence, lock } = store.partition(key);
-  const handle = await lock.acquire({ timeoutMs: 5_000 });
-  try {
-    await persistence.save(bytes);
-  } finally {
-    await handle.release();
-  }
-}
-
 /** PEXPIRETIME of the cache hash and both counters of `key`'s partition. */
 async function expiries(prefix: string, key: string): Promise<number[]> {
   const keys = partitionKeys(prefix, key);
@@ -57,7 +47,7 @@ describe('RedisPartitionedStore, bounded storage', () => {
 
     // A signed-in user: sliding, idle time after the save.
     const before = Date.now();
-    await save(
+    await saveLocked(
       store,
       'user',
       msalCache({ refreshToken: true, accessTokenExpiresOn: Math.floor(before / 1000) + 3600 }),
@@ -72,7 +62,7 @@ describe('RedisPartitionedStore, bounded storage', () => {
     // so within the time the save took).
     const expiresOn = Math.floor(Date.now() / 1000) + 7200;
     const sent = Date.now();
-    await save(store, 'obo', msalCache({ accessTokenExpiresOn: expiresOn }));
+    await saveLocked(store, 'obo', msalCache({ accessTokenExpiresOn: expiresOn }));
     const saved = Date.now();
     for (const at of await expiries(prefix, 'obo')) {
       expect(at).toBeGreaterThanOrEqual(expiresOn * 1000);
@@ -81,10 +71,10 @@ describe('RedisPartitionedStore, bounded storage', () => {
 
     // Nothing worth keeping (an expired token, an emptied cache, a sign-out): minRetentionMs after the write.
     for (const [key, write] of [
-      ['expired', () => save(store, 'expired', msalCache({ accessTokenExpiresOn: 1_000_000 }))],
+      ['expired', () => saveLocked(store, 'expired', msalCache({ accessTokenExpiresOn: 1_000_000 }))],
       ['signed-out', () => store.partition('signed-out').persistence.delete()],
     ] as const) {
-      if (key === 'signed-out') await save(store, key, msalCache({ refreshToken: true }));
+      if (key === 'signed-out') await saveLocked(store, key, msalCache({ refreshToken: true }));
       const start = Date.now();
       await write();
       const end = Date.now();
@@ -129,7 +119,7 @@ describe('RedisPartitionedStore, bounded storage', () => {
         Array.from({ length: perWave }, async (_, i) => {
           const user = `user-${wave}-${i}`;
           // A sign-in (refresh token) and, as singleFlight does, a lock on a flight key with no write.
-          await save(store, user, msalCache({ refreshToken: true }));
+          await saveLocked(store, user, msalCache({ refreshToken: true }));
           await (await store.partition(`flight:${user}`).lock.acquire({ timeoutMs: 5_000 })).release();
         }),
       );

@@ -1,4 +1,4 @@
-import { isPersistenceError, type PersistenceError } from '@msal-persist/core';
+import { isPersistenceError, type PartitionedStore, type PersistenceError } from '@msal-persist/core';
 
 /** UTF-8 bytes of `value`. */
 export const text = (value: string) => new TextEncoder().encode(value);
@@ -24,3 +24,14 @@ export function persistenceErrorIn(error: unknown): PersistenceError | undefined
 /** The partition of a `RedisPersistence` or `RedisLock` (from its keys' hash tag). */
 export const partitionOf = (subject: unknown) =>
   (subject as { keys: { cache: string } }).keys.cache.replace(/^.*\{(.*)\}.*$/, '$1');
+
+/** Saves `bytes` into `key`'s partition under the partition's lock, as the cache plugin does. */
+export async function saveLocked(store: PartitionedStore, key: string, bytes: Uint8Array): Promise<void> {
+  const { persistence, lock } = store.partition(key);
+  const handle = await lock.acquire({ timeoutMs: 5_000 });
+  try {
+    await persistence.save(bytes);
+  } finally {
+    await handle.release();
+  }
+}
