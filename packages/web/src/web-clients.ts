@@ -75,8 +75,11 @@ interface LookupClient {
   readonly network: CacheOnlyNetwork;
   readonly partition: CachePartition;
   account: { readonly stamp: string; readonly homeAccountId: string; readonly info: AccountInfo } | undefined;
-  /** msal's last answer from this partition's cache per (scopes, claims), with the stamp it was read at. */
+  /** msal's last answer from this partition's cache per scope set, with the stamp it was read at. */
   readonly answers: Map<string, KeptAnswer>;
+  /** Calls using the instance now, and ever: an answer is kept only from a call that had it alone. */
+  active: number;
+  entered: number;
 }
 
 /** `acquireTokenSilent` by the `homeAccountId` the session kept (see {@link WebClients.acquireTokenSilent}). */
@@ -320,7 +323,12 @@ export class WebClients {
   ): Promise<AuthenticationResult> {
     // Read before msal's lookup, as accountIn does: a write in between leaves an older stamp, and
     // the answer kept with it is never served.
-    const stamp = keep && this.maxWarm > 0 ? await this.stampOf(this.lookupClient(key).partition) : undefined;
+    const client = keep && this.maxWarm > 0 ? this.lookupClient(key) : undefined;
+    // msal answers from the load its plugin last applied to the instance, and with two calls on the
+    // instance at once that may be the older one (the plugin drops a reload a concurrent one
+    // overtook): only a call that had the instance to itself answers from what it loaded itself.
+    const alone = client && client.active === 0 ? client.entered : undefined;
+    const stamp = client ? await this.stampOf(client.partition) : undefined;
     const run = async (app: ConfidentialClientApplication) => {
       // msal's on-behalf-of lookup reads msal's memory without asking the cache plugin first.
       if (preload) await app.getTokenCache().getAllAccounts();
@@ -335,10 +343,11 @@ export class WebClients {
       ...(this.options.flightTimeoutMs === undefined ? {} : { lockTimeoutMs: this.options.flightTimeoutMs }),
       lookup: async () => {
         lookups++;
-        const { app, network } = this.lookupClient(key);
+        const lookup = this.lookupClient(key);
+        const { network } = lookup;
         const before = network.requests;
         try {
-          return await run(app);
+          return await this.using(lookup, () => run(lookup.app));
         } catch (error) {
           // A concurrent lookup on the same instance may have moved the count: then this call
           // fetches, and the fetch (msal with the network) reports the real error again.
@@ -356,7 +365,8 @@ export class WebClients {
       this.stats_.hit(flow);
       // The lookup instance answered from the cache it read at `stamp` or later.
       const kept = stamp === undefined ? undefined : this.warm.get(key);
-      if (kept && stamp !== undefined && value.fromCache) {
+      const unshared = client !== undefined && kept === client && alone !== undefined && client.entered === alone + 1;
+      if (kept && unshared && stamp !== undefined && value.fromCache) {
         const answerKey = flightKey('', scopes, undefined);
         kept.answers.delete(answerKey);
         kept.answers.set(answerKey, { stamp, keptAt: Date.now(), result: keptCopy(value) });
@@ -389,6 +399,17 @@ export class WebClients {
     return answerFor(kept.result, correlationId);
   }
 
+  /** Runs a cache access on a lookup instance, counted (see {@link LookupClient.entered}). */
+  private async using<T>(client: LookupClient, access: () => Promise<T>): Promise<T> {
+    client.active++;
+    client.entered++;
+    try {
+      return await access();
+    } finally {
+      client.active--;
+    }
+  }
+
   private answered(flow: TokenFlow, result: AuthenticationResult): AuthenticationResult {
     this.stats_.hit(flow);
     return result;
@@ -408,12 +429,13 @@ export class WebClients {
    */
   private async accountIn(client: LookupClient, homeAccountId: string): Promise<AccountInfo | null> {
     // An instance that is not kept is never asked again: no stamp to remember.
-    if (this.maxWarm === 0) return client.app.getTokenCache().getAccountByHomeId(homeAccountId);
+    if (this.maxWarm === 0)
+      return this.using(client, () => client.app.getTokenCache().getAccountByHomeId(homeAccountId));
     // Read before msal's lookup: a write in between leaves an older stamp, so the next call looks again.
     const stamp = await this.stampOf(client.partition);
     const known = client.account;
     if (known && known.stamp === stamp && known.homeAccountId === homeAccountId) return known.info;
-    const info = await client.app.getTokenCache().getAccountByHomeId(homeAccountId);
+    const info = await this.using(client, () => client.app.getTokenCache().getAccountByHomeId(homeAccountId));
     client.account = info ? { stamp, homeAccountId, info } : undefined;
     return info;
   }
@@ -428,7 +450,15 @@ export class WebClients {
     }
     const network = new CacheOnlyNetwork();
     const { app, partition } = this.bind(key, network);
-    const entry: LookupClient = { app, network, partition, account: undefined, answers: new Map() };
+    const entry: LookupClient = {
+      app,
+      network,
+      partition,
+      account: undefined,
+      answers: new Map(),
+      active: 0,
+      entered: 0,
+    };
     if (this.maxWarm > 0) {
       this.warm.set(key, entry);
       if (this.warm.size > this.maxWarm) this.warm.delete(this.warm.keys().next().value ?? key);

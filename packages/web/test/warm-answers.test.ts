@@ -2,9 +2,15 @@
 // msal gave for it, while the partition's stamp has not moved and the token is outside msal's
 // renewal window: no msal call, no walk of msal's memory. Anything else goes through msal.
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { MemoryPartitionedStore } from '@msal-persist/core';
+import {
+  type CachePartition,
+  MemoryPartitionedStore,
+  type PartitionedStore,
+  type Persistence,
+} from '@msal-persist/core';
 import { FakeTokenEndpoint } from '@msal-persist/core/fake-token-endpoint';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { appPartitionKey } from '../src/index.js';
 import { GRAPH, incomingToken, REDIRECT_URI, webClients } from './support/web-setup.js';
 
 const SCOPES = ['User.Read'];
@@ -25,6 +31,42 @@ async function signedIn(idp: FakeTokenEndpoint, store = new MemoryPartitionedSto
     redirectUri: REDIRECT_URI,
   });
   return { clients, store, homeAccountId: result.account?.homeAccountId ?? '' };
+}
+
+/**
+ * A memory store whose loads, while `gated`, read the bytes at once and answer only when the test
+ * lets them: two calls on one warm instance can then be made to finish their loads in either order.
+ */
+function gatedStore() {
+  const inner = new MemoryPartitionedStore();
+  const waiting: Array<() => void> = [];
+  const gate = { on: false };
+  const store: PartitionedStore = {
+    name: inner.name,
+    isEncrypted: inner.isEncrypted,
+    close: () => inner.close(),
+    partition(key: string): CachePartition {
+      const { persistence: stored, lock } = inner.partition(key);
+      const persistence: Persistence = {
+        name: stored.name,
+        isEncrypted: stored.isEncrypted,
+        stamp: () => stored.stamp(),
+        save: (data, options) => stored.save(data, options),
+        delete: () => stored.delete(),
+        keepAside: async () => stored.keepAside?.(),
+        load: async () => {
+          const data = await stored.load();
+          if (gate.on) await new Promise<void>((resolve) => waiting.push(resolve));
+          return data;
+        },
+      };
+      return { key, persistence, lock };
+    },
+  };
+  const loadsWaiting = async (count: number) => {
+    while (waiting.length < count) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+  return { inner, store, gate, waiting, loadsWaiting };
 }
 
 afterEach(() => {
@@ -71,13 +113,16 @@ describe('answers of a warm partition', () => {
     expect(a?.correlationId).toBe('corr-a');
     expect(b?.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(b?.correlationId).not.toBe(a?.correlationId);
-    if (!a?.account || !b) throw new Error('no answer');
+    if (!a?.account || !b?.account) throw new Error('no answer');
     const token = b.accessToken;
+    const scopes = [...b.scopes];
+    const username = b.account.username;
     a.accessToken = 'changed';
     a.scopes.push('changed');
     a.account.username = 'changed';
+    expect(b).toMatchObject({ accessToken: token, scopes, account: { username } });
     const c = await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
-    expect(c).toMatchObject({ accessToken: token, scopes: b.scopes, account: { username: b.account?.username } });
+    expect(c).toMatchObject({ accessToken: token, scopes, account: { username } });
   });
 
   it("a token inside msal's 5-minute renewal window is renewed by msal, not answered again", async () => {
@@ -122,6 +167,36 @@ describe('answers of a warm partition', () => {
       claims: '{"access_token":{"nbf":{"essential":true}}}',
     });
     expect(calls()).toBeGreaterThan(afterAuthority);
+  });
+
+  it('an answer msal gave from a load older than the stamp read before it is not kept (two calls racing a delete)', async () => {
+    const idp = new FakeTokenEndpoint();
+    const { inner, store, gate, waiting, loadsWaiting } = gatedStore();
+    const clients = await webClients(idp, store);
+    const graph = ['https://graph.microsoft.com/.default'];
+    const other = ['api://other/.default'];
+    await clients.acquireTokenByClientCredential({ scopes: graph });
+    const old = await clients.acquireTokenByClientCredential({ scopes: other });
+    gate.on = true;
+    // W reads the stamp, then its load of the partition (with both tokens) is held.
+    const w = clients.acquireTokenByClientCredential({ scopes: graph });
+    await loadsWaiting(1);
+    // Another process deletes the partition; X reads the new stamp, and its load (empty) is held.
+    const tenant = new URL(idp.authority).pathname.split('/').find(Boolean) ?? '';
+    await inner.partition(appPartitionKey(clients.clientId, tenant)).persistence.delete();
+    const x = clients.acquireTokenByClientCredential({ scopes: other });
+    await loadsWaiting(2);
+    gate.on = false;
+    // W's older load lands first; X's newer one is then dropped by the plugin (msal's memory moved).
+    waiting[0]?.();
+    await w;
+    waiting[1]?.();
+    const raced = await x;
+    expect(raced.accessToken).toBe(old.accessToken); // msal answered from W's load: what the race gives
+    // The next call must not be answered from that: the partition was deleted.
+    const after = await clients.acquireTokenByClientCredential({ scopes: other });
+    expect(after.accessToken).not.toBe(old.accessToken);
+    expect(after.fromCache).toBe(false);
   });
 
   it('with warmClients 0 nothing is kept: every call goes through msal', async () => {
