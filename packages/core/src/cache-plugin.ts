@@ -321,6 +321,10 @@ export class PersistenceCachePlugin extends EventTarget implements CachePlugin {
         await held.handle?.verify?.();
         await this.persistence.delete();
       } catch (error) {
+        // A delete that failed half way (the file removed, the note for other processes not
+        // written) still changed the store: this process reloads it at its next access, whatever
+        // it now holds, rather than serving what only its memory has.
+        this.clears++;
         throw this.wrap(error, 'delete');
       }
       // Where deleting an empty store leaves its stamp as it was (no file before, none after), what

@@ -130,7 +130,7 @@ function processA(options: { fs?: AtomicFileSystem; lockTimeoutMs: number }) {
     system: { networkClient: idp.networkClient },
     cache: { cachePlugin },
   });
-  return { app, idp };
+  return { app, idp, cachePlugin };
 }
 
 /** A signs in while another process (in the other MSAL extensions' lock format) holds the lock: a LockTimeout. */
@@ -182,5 +182,19 @@ describe('a process holding tokens in memory only, the cache file absent', () =>
     const silent = await a.app.acquireTokenSilent({ scopes: ['User.Read'], account: result.account });
     expect(silent?.accessToken).toBe(result.accessToken);
     expect(a.idp.calls.total).toBe(0);
+  });
+
+  it('its own clear() signs it out when the disk is full, though the marker for others cannot be written', async () => {
+    const a = processA({ fs: fullDisk, lockTimeoutMs: 5_000 });
+    const result = await a.app.acquireTokenByDeviceCode({ scopes: ['User.Read'], deviceCodeCallback: () => {} });
+    if (!result?.account) throw new Error('the sign-in returned no account');
+    const cleared = await a.cachePlugin.clear().catch((error: unknown) => error);
+    // The marker tells other processes; it could not be written, and the caller hears so.
+    expect(isPersistenceError(cleared, 'NoSpace')).toBe(true);
+    const silent = await a.app
+      .acquireTokenSilent({ scopes: ['User.Read'], account: result.account })
+      .catch((e: unknown) => e);
+    expect(silent).toBeInstanceOf(AuthError);
+    expect(await a.app.getTokenCache().getAllAccounts()).toEqual([]);
   });
 });
