@@ -199,6 +199,31 @@ describe('answers of a warm partition', () => {
     expect(after.fromCache).toBe(false);
   });
 
+  it('an app token or on-behalf-of answer is not given again once another process renewed it', async () => {
+    const idp = new FakeTokenEndpoint();
+    const store = new MemoryPartitionedStore();
+    const a = await webClients(idp, store);
+    const b = await webClients(idp, store); // another process
+    const scopes = ['https://graph.microsoft.com/.default'];
+    const incoming = incomingToken(idp, 'bob');
+    const first = {
+      app: await a.acquireTokenByClientCredential({ scopes }),
+      obo: await a.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: GRAPH }),
+    };
+    await a.acquireTokenByClientCredential({ scopes });
+    await a.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: GRAPH });
+    const renewed = {
+      app: await b.acquireTokenByClientCredential({ scopes, skipCache: true }),
+      obo: await b.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: GRAPH, skipCache: true }),
+    };
+    expect(renewed.app.accessToken).not.toBe(first.app.accessToken);
+    expect(renewed.obo.accessToken).not.toBe(first.obo.accessToken);
+    expect((await a.acquireTokenByClientCredential({ scopes })).accessToken).toBe(renewed.app.accessToken);
+    expect((await a.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: GRAPH })).accessToken).toBe(
+      renewed.obo.accessToken,
+    );
+  });
+
   it('with warmClients 0 nothing is kept: every call goes through msal', async () => {
     const idp = new FakeTokenEndpoint();
     const { store, homeAccountId } = await signedIn(idp);
