@@ -34,7 +34,14 @@ describe('isolation of users on shared instances (real redis-server)', { timeout
     const idp = new FakeTokenEndpoint();
     const open = async () => {
       // ~6 partitions' worth of L1 and 4 warm instances: nearly every call evicts something.
-      const store = await createRedisPartitionedStore({ url: server.url, prefix: 'isolation', l1MaxBytes: 40_000 });
+      // A generous command timeout: this test is about whose tokens come back, and on a loaded CI
+      // machine (2 cores, other test files' processes) a read may wait past the 2 s default.
+      const store = await createRedisPartitionedStore({
+        url: server.url,
+        prefix: 'isolation',
+        l1MaxBytes: 40_000,
+        commandTimeoutMs: 15_000,
+      });
       stores.push(store);
       return webClients(idp, store, { warmClients: 4 });
     };
@@ -73,7 +80,12 @@ describe('isolation of users on shared instances (real redis-server)', { timeout
     expect(instances.every((clients) => clients.stats().clientsBuilt > 100)).toBe(true);
 
     // What Redis holds, read through a third store without an L1.
-    const reader = await createRedisPartitionedStore({ url: server.url, prefix: 'isolation', l1MaxBytes: 0 });
+    const reader = await createRedisPartitionedStore({
+      url: server.url,
+      prefix: 'isolation',
+      l1MaxBytes: 0,
+      commandTimeoutMs: 15_000,
+    });
     stores.push(reader);
     const holding: string[] = [];
     for (const [i, user] of users.entries()) {
