@@ -30,6 +30,7 @@ const runElsewhere: Record<string, string> = {
   'pnpm lint': '.ci/run',
   'pnpm typecheck': '.ci/run',
   'pnpm test': 'this test is part of it',
+  'pnpm test:deep': 'pnpm test again (this test included) with 50 times the property runs: run on its own',
   'pnpm bench': 'minutes of load; run on its own',
   'pnpm changeset': 'interactive',
   'bash .ci/run': 'is CI',
@@ -41,11 +42,24 @@ interface Run {
   stderr: string;
 }
 
+const COMMAND_TIMEOUT_MS = 120_000;
+
 function run(command: string, env: Record<string, string>, prefix: string[] = []): Promise<Run> {
   const [file = '', ...args] = [...prefix, 'bash', '-c', command];
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: root, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      file,
+      args,
+      { cwd: root, env: { ...process.env, ...env }, timeout: COMMAND_TIMEOUT_MS },
+      (error, stdout, stderr) => {
+        // A command stopped at the timeout is a failure, also when it exits 0 on SIGTERM (pnpm does):
+        // execFile then reports no error at all.
+        if (child.killed) {
+          resolve({ code: 124, stdout, stderr: `${stderr}\n(stopped after ${COMMAND_TIMEOUT_MS} ms)` });
+          return;
+        }
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
     );
   });
 }
