@@ -11,6 +11,7 @@ import {
   PersistenceError,
   type PreloadedCache,
 } from '@msal-persist/core';
+import { clearedMarkerPath } from '@msal-persist/persistence-file';
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -158,12 +159,9 @@ async function probe(backend: BackendName, settings: BackendSettings, fallback =
       await persistence.delete().catch(() => undefined);
       // Keychain and Secret Service probes leave their change-signal file there.
       await rm(`${settings.cachePath}${suffix}`, { force: true }).catch(() => undefined);
-      // File-based probes leave the `.cleared` marker of their delete.
-      const { path } = persistence as { path?: unknown };
-      if (typeof path === 'string') {
-        const { clearedMarkerPath } = await import('@msal-persist/persistence-file');
-        await rm(clearedMarkerPath(path), { force: true }).catch(() => undefined);
-      }
+      // File-based probes (DPAPI, kernel keyring, plaintext) leave the `.cleared` marker of their delete.
+      const probeFile = storagePath(backend, `${settings.cachePath}${suffix}`, { fallback });
+      await rm(clearedMarkerPath(probeFile), { force: true }).catch(() => undefined);
     }
     if (!back || Buffer.compare(Buffer.from(back), value) !== 0) {
       throw new PersistenceError('Io', 'The probe read back different bytes than it wrote.', { backend });
