@@ -23,6 +23,7 @@ export async function ourClients(
   url: string,
   options: {
     warmClients?: number;
+    keptAnswersMaxBytes?: number;
     store?: Omit<RedisPartitionedStoreOptions, 'url'>;
   } = {},
 ) {
@@ -33,6 +34,7 @@ export async function ourClients(
     system: { networkClient: idp.networkClient },
     logger: {},
     ...(options.warmClients === undefined ? {} : { warmClients: options.warmClients }),
+    ...(options.keptAnswersMaxBytes === undefined ? {} : { keptAnswersMaxBytes: options.keptAnswersMaxBytes }),
   });
   return { store, clients };
 }

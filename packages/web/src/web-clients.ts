@@ -23,7 +23,7 @@ import {
 } from '@msal-persist/core';
 import { type AuthorityMetadata, resolveAuthorityMetadata } from './authority-metadata.js';
 import { CacheOnlyNetwork } from './cache-only-network.js';
-import { ANSWERS_PER_PARTITION, answerFor, type KeptAnswer, keptCopy, plainRequest, servable } from './kept-answers.js';
+import { answerFor, KeptAnswers, plainRequest } from './kept-answers.js';
 import { mergeSerializedCache } from './merge-cache.js';
 import { appPartitionKey, oboPartitionKey, type TokenFlow, userPartitionKey } from './partition-keys.js';
 import { type MeterLike, type WebStats, WebStatsRecorder } from './web-stats.js';
@@ -56,6 +56,13 @@ export interface WebClientsOptions {
    * for every call. Default 1000.
    */
   warmClients?: number;
+  /**
+   * Bytes of msal's last answers kept in this process, per partition and scope set, to answer a
+   * repeated plain request without calling msal while the partition has not changed (least
+   * recently used partitions go first). An answer takes about 3.6 KB (its serialized size + 384). 0: none
+   * kept. Default 64 MiB.
+   */
+  keptAnswersMaxBytes?: number;
 }
 
 /** An application instance bound to one partition, for the calls this package has no helper for. */
@@ -75,8 +82,6 @@ interface LookupClient {
   readonly network: CacheOnlyNetwork;
   readonly partition: CachePartition;
   account: { readonly stamp: string; readonly homeAccountId: string; readonly info: AccountInfo } | undefined;
-  /** msal's last answer from this partition's cache per scope set, with the stamp it was read at. */
-  readonly answers: Map<string, KeptAnswer>;
   /** Calls using the instance now, and ever: an answer is kept only from a call that had it alone. */
   active: number;
   entered: number;
@@ -120,14 +125,17 @@ export class WebClients {
   // Insertion order is recency: a hit moves its entry to the end, the first entry goes first.
   private readonly warm = new Map<string, LookupClient>();
   private readonly maxWarm: number;
+  private readonly answers: KeptAnswers;
 
   private constructor(
     private readonly options: WebClientsOptions,
     private readonly metadata: AuthorityMetadata,
     maxWarm: number,
+    maxAnswerBytes: number,
   ) {
     this.stats_ = new WebStatsRecorder(options.meter);
     this.maxWarm = maxWarm;
+    this.answers = new KeptAnswers(maxAnswerBytes);
   }
 
   /**
@@ -141,8 +149,11 @@ export class WebClients {
    */
   static async create(options: WebClientsOptions): Promise<WebClients> {
     const maxWarm = checkNumberOption('warmClients', options.warmClients, 1000, { min: 0 });
+    const maxAnswerBytes = checkNumberOption('keptAnswersMaxBytes', options.keptAnswersMaxBytes, 64 * 1024 * 1024, {
+      min: 0,
+    });
     const metadata = await resolveAuthorityMetadata(options.auth, options.system?.networkClient);
-    return new WebClients(options, metadata, maxWarm);
+    return new WebClients(options, metadata, maxWarm, maxAnswerBytes);
   }
 
   /** The app's client id. */
@@ -296,6 +307,7 @@ export class WebClients {
   async signOut(homeAccountId: string): Promise<void> {
     const key = userPartitionKey(this.clientId, homeAccountId);
     this.warm.delete(key);
+    this.answers.forget(key);
     await this.bind(key, undefined).cachePlugin.clear();
     this.stats_.signOut();
   }
@@ -309,7 +321,7 @@ export class WebClients {
    * ```
    */
   stats(): WebStats {
-    return this.stats_.snapshot();
+    return this.stats_.snapshot(this.answers.size());
   }
 
   private async acquire(
@@ -323,7 +335,7 @@ export class WebClients {
   ): Promise<AuthenticationResult> {
     // Read before msal's lookup, as accountIn does: a write in between leaves an older stamp, and
     // the answer kept with it is never served.
-    const client = keep && this.maxWarm > 0 ? this.lookupClient(key) : undefined;
+    const client = keep ? this.lookupClient(key) : undefined;
     // msal answers from the load its plugin last applied to the instance, and with two calls on the
     // instance at once that may be the older one (the plugin drops a reload a concurrent one
     // overtook): only a call that had the instance to itself answers from what it loaded itself.
@@ -343,7 +355,8 @@ export class WebClients {
       ...(this.options.flightTimeoutMs === undefined ? {} : { lockTimeoutMs: this.options.flightTimeoutMs }),
       lookup: async () => {
         lookups++;
-        const lookup = this.lookupClient(key);
+        // The instance the stamp was read for (kept warm or not), so that its answer can be kept.
+        const lookup = lookups === 1 && client ? client : this.lookupClient(key);
         const { network } = lookup;
         const before = network.requests;
         try {
@@ -363,16 +376,11 @@ export class WebClients {
     });
     if (source === 'cache' && lookups === 1 && !joined) {
       this.stats_.hit(flow);
-      // The lookup instance answered from the cache it read at `stamp` or later.
-      const kept = stamp === undefined ? undefined : this.warm.get(key);
-      const unshared = client !== undefined && kept === client && alone !== undefined && client.entered === alone + 1;
-      if (kept && unshared && stamp !== undefined && value.fromCache) {
-        const answerKey = flightKey('', scopes, undefined);
-        kept.answers.delete(answerKey);
-        kept.answers.set(answerKey, { stamp, keptAt: Date.now(), result: keptCopy(value) });
-        if (kept.answers.size > ANSWERS_PER_PARTITION)
-          kept.answers.delete(kept.answers.keys().next().value ?? answerKey);
-      }
+      // The lookup instance answered from the cache it read at `stamp` or later, and no other
+      // call used it meanwhile.
+      const unshared = client !== undefined && alone !== undefined && client.entered === alone + 1;
+      if (unshared && stamp !== undefined && value.fromCache)
+        this.answers.keep(client.partition, flightKey('', scopes, undefined), stamp, value);
     } else {
       this.stats_.miss(flow);
       if (joined || source === 'cache') this.stats_.servedByOtherFlight(flow);
@@ -383,20 +391,16 @@ export class WebClients {
   /**
    * The answer msal last gave from partition `key` for these scopes, as the caller's own copy, when
    * the partition has not moved since and msal would still serve that token: a hit then costs a
-   * stamp check, no msal call. Only partitions kept warm keep answers.
+   * stamp check, no msal call, whether or not the partition keeps a warm instance.
    */
   private async keptAnswer(
     key: string,
     scopes: string[],
     correlationId: string | undefined,
   ): Promise<AuthenticationResult | undefined> {
-    const client = this.warm.get(key);
-    const kept = client?.answers.get(flightKey('', scopes, undefined));
-    if (!client || !kept || !servable(kept, Date.now())) return undefined;
-    if ((await this.stampOf(client.partition)) !== kept.stamp) return undefined;
-    this.warm.delete(key);
-    this.warm.set(key, client);
-    return answerFor(kept.result, correlationId);
+    const found = this.answers.find(key, flightKey('', scopes, undefined), Date.now());
+    if (!found || (await this.stampOf(found.partition)) !== found.answer.stamp) return undefined;
+    return answerFor(found.answer, correlationId);
   }
 
   /** Runs a cache access on a lookup instance, counted (see {@link LookupClient.entered}). */
@@ -412,6 +416,7 @@ export class WebClients {
 
   private answered(flow: TokenFlow, result: AuthenticationResult): AuthenticationResult {
     this.stats_.hit(flow);
+    this.stats_.keptAnswerHit();
     return result;
   }
 
@@ -455,7 +460,6 @@ export class WebClients {
       network,
       partition,
       account: undefined,
-      answers: new Map(),
       active: 0,
       entered: 0,
     };

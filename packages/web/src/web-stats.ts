@@ -23,6 +23,11 @@ export interface WebStats {
   signOuts: number;
   /** Of these, per flow. */
   byFlow: Record<TokenFlow, { cacheHits: number; cacheMisses: number; tokenRequests: number }>;
+  /**
+   * msal's answers kept in this process (`keptAnswersMaxBytes`): cache hits answered from them
+   * without calling msal, the partitions and bytes held now, partitions dropped to make room.
+   */
+  keptAnswers: { hits: number; partitions: number; bytes: number; evictions: number };
 }
 
 /**
@@ -60,6 +65,7 @@ export class WebStatsRecorder {
       obo: { cacheHits: 0, cacheMisses: 0, tokenRequests: 0 },
       app: { cacheHits: 0, cacheMisses: 0, tokenRequests: 0 },
     },
+    keptAnswers: { hits: 0, partitions: 0, bytes: 0, evictions: 0 },
   };
   private readonly counters:
     | {
@@ -112,6 +118,11 @@ export class WebStatsRecorder {
     this.counters?.servedByOtherFlight.add(1, { flow });
   }
 
+  /** A hit answered from a kept answer (also counted by {@link WebStatsRecorder.hit}). */
+  keptAnswerHit(): void {
+    this.counts.keptAnswers.hits++;
+  }
+
   clientBuilt(): void {
     this.counts.clientsBuilt++;
   }
@@ -121,8 +132,10 @@ export class WebStatsRecorder {
     this.counters?.signOuts.add(1, { flow: 'user' });
   }
 
-  /** A copy: later calls do not change it. */
-  snapshot(): WebStats {
-    return structuredClone(this.counts);
+  /** A copy: later calls do not change it. `kept`: what the kept answers hold now. */
+  snapshot(kept: { partitions: number; bytes: number; evictions: number }): WebStats {
+    const copy = structuredClone(this.counts);
+    copy.keptAnswers = { hits: copy.keptAnswers.hits, ...kept };
+    return copy;
   }
 }

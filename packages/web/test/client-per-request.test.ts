@@ -20,7 +20,9 @@ describe('a client per request', () => {
       auth: withoutMetadata(idp),
       system: { networkClient: idp.networkClient },
       logger: {},
-      warmClients: 0, // an instance per call, as msal-node's docs tell web apps to do
+      // An instance per call, as msal-node's docs tell web apps to do, and no answer kept.
+      warmClients: 0,
+      keptAnswersMaxBytes: 0,
     });
     expect(idp.calls.metadata).toBe(1);
     const incoming = incomingToken(idp, 'ada');

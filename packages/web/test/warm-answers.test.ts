@@ -89,6 +89,7 @@ describe('answers of a warm partition', () => {
     await clients.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
     const calls = msalCalls();
     const hits = clients.stats().cacheHits;
+    const keptHits = clients.stats().keptAnswers.hits;
     const tokenRequests = idp.calls.token;
     for (let i = 0; i < 5; i++) {
       expect((await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES }))?.accessToken).toBe(
@@ -101,6 +102,7 @@ describe('answers of a warm partition', () => {
     }
     expect(calls()).toBe(0);
     expect(clients.stats().cacheHits).toBe(hits + 15);
+    expect(clients.stats().keptAnswers.hits).toBe(keptHits + 15);
     expect(idp.calls.token).toEqual(tokenRequests);
   });
 
@@ -123,6 +125,18 @@ describe('answers of a warm partition', () => {
     expect(b).toMatchObject({ accessToken: token, scopes, account: { username } });
     const c = await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
     expect(c).toMatchObject({ accessToken: token, scopes, account: { username } });
+  });
+
+  it("a kept answer is msal's answer as msal gave it: dates, the account's tenant profiles (a Map), fields left undefined", async () => {
+    const idp = new FakeTokenEndpoint();
+    const { clients, homeAccountId } = await signedIn(idp);
+    const fromMsal = await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES, correlationId: 'corr' });
+    const calls = msalCalls();
+    const kept = await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES, correlationId: 'corr' });
+    expect(calls()).toBe(0);
+    expect(fromMsal?.account?.tenantProfiles).toBeInstanceOf(Map);
+    expect(Object.entries(fromMsal ?? {}).some(([, value]) => value === undefined)).toBe(true);
+    expect(kept).toStrictEqual(fromMsal);
   });
 
   it("a token inside msal's 5-minute renewal window is renewed by msal, not answered again", async () => {
@@ -224,10 +238,10 @@ describe('answers of a warm partition', () => {
     );
   });
 
-  it('with warmClients 0 nothing is kept: every call goes through msal', async () => {
+  it('with keptAnswersMaxBytes 0 nothing is kept: every call goes through msal', async () => {
     const idp = new FakeTokenEndpoint();
     const { store, homeAccountId } = await signedIn(idp);
-    const cold = await webClients(idp, store, { warmClients: 0 });
+    const cold = await webClients(idp, store, { keptAnswersMaxBytes: 0 });
     await cold.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
     const calls = msalCalls();
     await cold.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
@@ -235,5 +249,79 @@ describe('answers of a warm partition', () => {
     expect(once).toBeGreaterThan(0);
     await cold.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
     expect(calls()).toBe(2 * once);
+  });
+
+  it('answers are kept for more partitions than warm instances: with warmClients 0 and 1, repeats of three users and three callers skip msal', async () => {
+    const idp = new FakeTokenEndpoint();
+    const store = new MemoryPartitionedStore();
+    const signIn = await webClients(idp, store);
+    const users: string[] = [];
+    for (const name of ['ada', 'bob', 'cy']) {
+      const result = await signIn.acquireTokenByCode({
+        code: idp.authorizationCode(FakeTokenEndpoint.userNamed(name)),
+        scopes: SCOPES,
+        redirectUri: REDIRECT_URI,
+      });
+      users.push(result.account?.homeAccountId ?? '');
+    }
+    const callers = ['dee', 'eve', 'fay'].map((name) => incomingToken(idp, name));
+    for (const oboAssertion of callers) await signIn.acquireTokenOnBehalfOf({ oboAssertion, scopes: GRAPH });
+    for (const warmClients of [0, 1]) {
+      const clients = await webClients(idp, store, { warmClients });
+      const first = new Map<string, string | undefined>();
+      for (const homeAccountId of users)
+        first.set(homeAccountId, (await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES }))?.accessToken);
+      for (const oboAssertion of callers)
+        first.set(oboAssertion, (await clients.acquireTokenOnBehalfOf({ oboAssertion, scopes: GRAPH })).accessToken);
+      const calls = msalCalls();
+      const tokenRequests = idp.calls.token;
+      for (const homeAccountId of users) {
+        const again = await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
+        expect(again).toMatchObject({ accessToken: first.get(homeAccountId), fromCache: true });
+      }
+      for (const oboAssertion of callers) {
+        const again = await clients.acquireTokenOnBehalfOf({ oboAssertion, scopes: GRAPH });
+        expect(again).toMatchObject({ accessToken: first.get(oboAssertion), fromCache: true });
+      }
+      expect({ warmClients, calls: calls() }).toEqual({ warmClients, calls: 0 });
+      expect(idp.calls.token).toEqual(tokenRequests);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("keptAnswersMaxBytes bounds what is kept: with room for one answer, the least recently used partition's repeat goes through msal", async () => {
+    const idp = new FakeTokenEndpoint();
+    const store = new MemoryPartitionedStore();
+    const signIn = await webClients(idp, store);
+    const users: string[] = [];
+    for (const name of ['ada', 'bob']) {
+      const result = await signIn.acquireTokenByCode({
+        code: idp.authorizationCode(FakeTokenEndpoint.userNamed(name)),
+        scopes: SCOPES,
+        redirectUri: REDIRECT_URI,
+      });
+      users.push(result.account?.homeAccountId ?? '');
+    }
+    const [ada = '', bob = ''] = users;
+    // One answer: about 3.6 KB with the fake endpoint's tokens (its serialized 3.2 KB and 0.4 KB).
+    const clients = await webClients(idp, store, { keptAnswersMaxBytes: 5000 });
+    await clients.acquireTokenSilent({ homeAccountId: ada, scopes: SCOPES });
+    await clients.acquireTokenSilent({ homeAccountId: bob, scopes: SCOPES });
+    const calls = msalCalls();
+    await clients.acquireTokenSilent({ homeAccountId: bob, scopes: SCOPES });
+    expect(calls()).toBe(0);
+    await clients.acquireTokenSilent({ homeAccountId: ada, scopes: SCOPES });
+    expect(calls()).toBeGreaterThan(0);
+    const { partitions, bytes, evictions } = clients.stats().keptAnswers;
+    expect({ partitions, evictions }).toEqual({ partitions: 1, evictions: 2 });
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(5000);
+  });
+
+  it('keptAnswersMaxBytes must be a whole number >= 0', async () => {
+    const idp = new FakeTokenEndpoint();
+    await expect(webClients(idp, new MemoryPartitionedStore(), { keptAnswersMaxBytes: -1 })).rejects.toThrow(
+      /keptAnswersMaxBytes/,
+    );
   });
 });
