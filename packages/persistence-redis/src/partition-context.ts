@@ -34,6 +34,11 @@ export class PartitionContext {
     private readonly freshness: { deliveredUpTo(): number; readonly maxAgeMs: number },
   ) {}
 
+  /** Whether background work may go to Redis now: the breaker closed, and no call just found Redis unavailable. */
+  get healthy(): boolean {
+    return !this.closed && !this.suspect && this.breaker.state === 'closed';
+  }
+
   /** Whether the store was closed: from then on every call rejects (see {@link PartitionContext.close}). */
   get isClosed(): boolean {
     return this.closed;

@@ -34,6 +34,8 @@ export interface RedisPartitionedStoreStats {
     readonly bytesWritten: number;
     /** Calls that failed because Redis was unreachable or did not answer in time. */
     readonly unavailable: number;
+    /** Background re-checks of a held partition's version (`backgroundRevalidation`), off the request path. */
+    readonly revalidations: number;
   };
   /** Partition locks: `waited` counts acquisitions that found the lock held (here or elsewhere). */
   readonly lock: {
@@ -72,6 +74,7 @@ export class StoreCounters {
   bytesRead = 0;
   bytesWritten = 0;
   unavailable = 0;
+  revalidations = 0;
   lockAcquired = 0;
   lockWaited = 0;
   lockWaitMs = 0;

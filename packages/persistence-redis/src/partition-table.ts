@@ -100,6 +100,13 @@ export class PartitionTable {
     entry.version = undefined;
   }
 
+  /** The entries `keep` says yes to, least recently used first. */
+  select(keep: (entry: PartitionEntry) => boolean): PartitionEntry[] {
+    const selected: PartitionEntry[] = [];
+    for (const entry of this.entries.values()) if (keep(entry)) selected.push(entry);
+    return selected;
+  }
+
   /** Entries and the bytes charged for them. */
   size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.used };

@@ -59,6 +59,14 @@ export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
    * bounds how long a change that publishes nothing (a hand edit, `FLUSHALL`) goes unseen. Default 60 000.
    */
   revalidateAfterMs?: number;
+  /**
+   * Re-check, in the background, every partition this process holds before it is `revalidateAfterMs`
+   * old (a small read of its version, in batches, every `revalidateAfterMs / 4`), so that a request
+   * for a partition served minutes ago still costs no round trip. About `2 × partitions held /
+   * revalidateAfterMs` reads a second (10,000 partitions, the default: ≈ 330). false: a partition
+   * whose check is `revalidateAfterMs` old costs one round trip at its next read. Default true.
+   */
+  backgroundRevalidation?: boolean;
   /** Budget of the in-process L1 (partitions' plaintext bytes plus ~2.5 KB per partition kept). 0: no L1 copies. Default 64 MiB. */
   l1MaxBytes?: number;
   /** How long a partition holding a refresh token is kept after its last save (sliding). Default 14 days (core's `DEFAULT_REFRESH_TOKEN_IDLE_MS`). */
@@ -88,6 +96,8 @@ export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
 }
 
 const DEFAULT_L1_MAX_BYTES = 64 * 1024 * 1024;
+/** Background re-checks sent at once: small replies, one pipeline's worth on the shared connection. */
+const REVALIDATION_BATCH = 256;
 const DEFAULT_MIN_RETENTION_MS = 10 * 60 * 1000;
 
 /** Validates the store's own options (a `TypeError`/`RangeError` naming the option). */
@@ -130,6 +140,7 @@ function storeSettings(options: RedisPartitionedStoreOptions) {
       min: 0,
       max: MAX_TIMER_MS,
     }),
+    backgroundRevalidation: options.backgroundRevalidation ?? true,
     breaker: new CircuitBreaker(options.breaker),
   };
 }
@@ -163,6 +174,8 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   /** Names a partition's keys; a closure, so the `keySecret` it holds shows in no property or log. */
   private readonly keysOf: (key: string) => PartitionKeys;
   private closed = false;
+  private readonly revalidator: ReturnType<typeof setInterval> | undefined;
+  private revalidating = false;
 
   /** Wraps an open `connection` (closed by {@link RedisPartitionedStore.close}); prefer {@link createRedisPartitionedStore}. */
   constructor(connection: RedisConnection, options: RedisPartitionedStoreOptions = {}) {
@@ -194,6 +207,10 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
     );
     // Proves the subscription delivers, so copies stay trusted without a round trip each per maxStalenessMs.
     if (persistence.maxStalenessMs > 0) this.feed.heartbeat(this.channel, Math.max(1, persistence.maxStalenessMs >> 1));
+    if (this.settings.backgroundRevalidation && persistence.maxStalenessMs > 0 && revalidateAfterMs > 0) {
+      this.revalidator = setInterval(() => void this.revalidateHeld(), Math.max(1, revalidateAfterMs >> 2));
+      this.revalidator.unref();
+    }
   }
 
   /** The persistence + lock pair of `key`'s partition; no I/O. The raw key reaches no Redis key, name or message. */
@@ -222,6 +239,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
         bytesRead: c.bytesRead,
         bytesWritten: c.bytesWritten,
         unavailable: c.unavailable,
+        revalidations: c.revalidations,
       },
       lock: {
         acquired: c.lockAcquired,
@@ -240,6 +258,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.revalidator) clearInterval(this.revalidator);
     this.context.close();
     this.context.table.clear();
     await this.feed.close();
@@ -248,6 +267,34 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Re-reads the version of every partition held whose last check is half of `revalidateAfterMs`
+   * old, a batch at a time: each read settles the partition's watch as a request's own would (a
+   * change message since it was sent wins), so a held partition stays trusted without a round trip
+   * on the request path, and a change that publishes nothing is still seen within
+   * `revalidateAfterMs`. Nothing is sent while the breaker is not closed or Redis just failed a
+   * call; a failed read ends the round, and the requests that follow go to Redis themselves.
+   */
+  private async revalidateHeld(): Promise<void> {
+    const { context, counters } = this;
+    if (this.revalidating || this.closed) return;
+    this.revalidating = true;
+    try {
+      const due = performance.now() - this.settings.revalidateAfterMs / 2;
+      const held = context.table.select((entry) => !entry.degradedHold && entry.watch.checkedBefore(due));
+      for (let i = 0; i < held.length; i += REVALIDATION_BATCH) {
+        if (this.closed || !context.healthy) return;
+        const batch = held.slice(i, i + REVALIDATION_BATCH);
+        await Promise.all(batch.map((entry) => entry.persistence.revalidate()));
+        counters.revalidations += batch.length;
+      }
+    } catch {
+      // Left to the requests: the next read of an unchecked partition asks Redis through the breaker.
+    } finally {
+      this.revalidating = false;
+    }
   }
 
   private entryOf(keys: PartitionKeys, options: RedisPartitionedStoreOptions): PartitionEntry {

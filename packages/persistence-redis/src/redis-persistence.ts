@@ -257,6 +257,14 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
     await this.close();
   }
 
+  /**
+   * Reads the stored version with a round trip whatever this process knows, settling its watch
+   * (the partitioned store's background re-check of the partitions it holds).
+   */
+  revalidate(): Promise<string> {
+    return this.readStamp();
+  }
+
   private async readStamp(): Promise<string> {
     const generation = this.watched?.begin() ?? 0;
     const startedAt = performance.now();

@@ -44,6 +44,14 @@ export class VersionWatch {
     this.expiresAt = pttlMs >= 0 ? startedAt + pttlMs : Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * Whether a known version was last confirmed by a round trip before `time` (`performance.now()`),
+   * with nothing heard since that made it unusable: what a background re-check keeps trusted.
+   */
+  checkedBefore(time: number): boolean {
+    return this.subscribed && this.version !== undefined && this.verifiedAt > Number.NEGATIVE_INFINITY && this.verifiedAt < time;
+  }
+
   /** A write happened (`version` is what it wrote, when known): what we know is unusable until settled again. */
   invalidate(version?: string): void {
     this.lastNotified = version;

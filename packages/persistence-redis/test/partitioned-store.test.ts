@@ -69,7 +69,12 @@ async function commandCalls(): Promise<number> {
 
 async function openStore(
   prefix: string,
-  options: { l1MaxBytes?: number; maxStalenessMs?: number; revalidateAfterMs?: number } = {},
+  options: {
+    l1MaxBytes?: number;
+    maxStalenessMs?: number;
+    revalidateAfterMs?: number;
+    backgroundRevalidation?: boolean;
+  } = {},
 ): Promise<RedisPartitionedStore> {
   return redis.closeLater(await createRedisPartitionedStore({ url: redis.server.url, prefix, ...options }));
 }
@@ -237,7 +242,8 @@ describe('RedisPartitionedStore on one server', () => {
 
   it('heartbeats prove the subscription: copies older than maxStalenessMs still cost no read; revalidateAfterMs bounds a hand edit', async () => {
     const prefix = `heartbeat-${randomUUID()}`;
-    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 1_500 });
+    // Without the background re-checks: the window below must see no command but heartbeats.
+    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 1_500, backgroundRevalidation: false });
     const { persistence } = store.partition('user-beat');
     const saved = await persistence.save(text('{"v":1}'));
     await waitFor('a stamp from memory', async () => {
@@ -264,6 +270,36 @@ describe('RedisPartitionedStore on one server', () => {
     await redis.admin.hset(partitionKeys(prefix, 'user-beat').cache, 'd', '{"v":2}', 'v', 'hand-edit');
     await waitFor('the hand edit', async () => (await persistence.stamp()) === 'hand-edit', 10_000);
     expect(decode(await persistence.load())).toBe('{"v":2}');
+  });
+
+  it('a held partition stays trusted past revalidateAfterMs with no round trip on the request path, and a hand edit is still seen in time', async () => {
+    const prefix = `revalidate-${randomUUID()}`;
+    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 600 });
+    const { persistence } = store.partition('user-held');
+    const saved = await persistence.save(text('{"v":1}'));
+    await waitFor('a stamp from memory', async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string');
+    // Nothing asks for the partition for 2.5 x revalidateAfterMs: the store re-checks it meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(persistence.stamp()).toBe(saved);
+    expect(store.stats().redis.revalidations).toBeGreaterThan(0);
+    // A change that publishes nothing: the background re-check sees it, not a request.
+    await redis.admin.hset(partitionKeys(prefix, 'user-held').cache, 'd', '{"v":2}', 'v', 'hand-edit');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(persistence.stamp()).toBe('hand-edit');
+    expect(decode(await persistence.load())).toBe('{"v":2}');
+  });
+
+  it('backgroundRevalidation false: a partition whose check is revalidateAfterMs old costs a round trip at its next read', async () => {
+    const prefix = `no-revalidate-${randomUUID()}`;
+    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 600, backgroundRevalidation: false });
+    const { persistence } = store.partition('user-idle');
+    const saved = await persistence.save(text('{"v":1}'));
+    await waitFor('a stamp from memory', async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const stamp = persistence.stamp();
+    expect(stamp).toBeInstanceOf(Promise);
+    expect(await stamp).toBe(saved);
+    expect(store.stats().redis.revalidations).toBe(0);
   });
 
   it('works for an ACL user limited to the prefix, as the README recommends, L1 included', async () => {
