@@ -49,7 +49,12 @@ export class VersionWatch {
    * with nothing heard since that made it unusable: what a background re-check keeps trusted.
    */
   checkedBefore(time: number): boolean {
-    return this.subscribed && this.version !== undefined && this.verifiedAt > Number.NEGATIVE_INFINITY && this.verifiedAt < time;
+    return (
+      this.subscribed &&
+      this.version !== undefined &&
+      this.verifiedAt > Number.NEGATIVE_INFINITY &&
+      this.verifiedAt < time
+    );
   }
 
   /** A write happened (`version` is what it wrote, when known): what we know is unusable until settled again. */

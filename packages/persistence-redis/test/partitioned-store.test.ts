@@ -243,7 +243,11 @@ describe('RedisPartitionedStore on one server', () => {
   it('heartbeats prove the subscription: copies older than maxStalenessMs still cost no read; revalidateAfterMs bounds a hand edit', async () => {
     const prefix = `heartbeat-${randomUUID()}`;
     // Without the background re-checks: the window below must see no command but heartbeats.
-    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 1_500, backgroundRevalidation: false });
+    const store = await openStore(prefix, {
+      maxStalenessMs: 100,
+      revalidateAfterMs: 1_500,
+      backgroundRevalidation: false,
+    });
     const { persistence } = store.partition('user-beat');
     const saved = await persistence.save(text('{"v":1}'));
     await waitFor('a stamp from memory', async () => {
@@ -277,7 +281,10 @@ describe('RedisPartitionedStore on one server', () => {
     const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 600 });
     const { persistence } = store.partition('user-held');
     const saved = await persistence.save(text('{"v":1}'));
-    await waitFor('a stamp from memory', async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string');
+    await waitFor(
+      'a stamp from memory',
+      async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string',
+    );
     // Nothing asks for the partition for 2.5 x revalidateAfterMs: the store re-checks it meanwhile.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(persistence.stamp()).toBe(saved);
@@ -291,10 +298,17 @@ describe('RedisPartitionedStore on one server', () => {
 
   it('backgroundRevalidation false: a partition whose check is revalidateAfterMs old costs a round trip at its next read', async () => {
     const prefix = `no-revalidate-${randomUUID()}`;
-    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 600, backgroundRevalidation: false });
+    const store = await openStore(prefix, {
+      maxStalenessMs: 100,
+      revalidateAfterMs: 600,
+      backgroundRevalidation: false,
+    });
     const { persistence } = store.partition('user-idle');
     const saved = await persistence.save(text('{"v":1}'));
-    await waitFor('a stamp from memory', async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string');
+    await waitFor(
+      'a stamp from memory',
+      async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const stamp = persistence.stamp();
     expect(stamp).toBeInstanceOf(Promise);
