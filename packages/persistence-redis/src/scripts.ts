@@ -91,6 +91,17 @@ export const STAMP = new LuaScript(`${PRELUDE}
 return {stamp_of(KEYS[1]), redis.call('PTTL', KEYS[1])}
 `);
 
+// KEYS: cache hashes (one slot's, or any on one server). Returns { stamp, pttl } for each, flat.
+/** The version and remaining TTL of many caches in one round trip (the partitioned store's background re-check). */
+export const STAMPS = new LuaScript(`${PRELUDE}
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[2 * i - 1] = stamp_of(key)
+  out[2 * i] = redis.call('PTTL', key)
+end
+return out
+`);
+
 // KEYS: lock, fence counter, cache hash, aside name for the lock, aside name for the counter.
 // ARGV: token, leaseMs, aside ttlMs, nonce, and (partitions) the fence's shortest TTL in ms.
 // Returns { fence, version, pttl } when taken (fence 0 when another holder has it). A retry of an

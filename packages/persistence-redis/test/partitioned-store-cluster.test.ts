@@ -3,10 +3,12 @@
 // node) that hears the writes made on every node.
 import { randomUUID } from 'node:crypto';
 import { partitionedStoreContract } from '@msal-persist/core/testing';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
 import { waitFor } from './servers/processes.js';
 import { type RedisClusterServers, startRedisCluster } from './servers/redis-cluster.js';
+import { expectHeldPartitionsRevalidated } from './support/background-revalidation.js';
 import { text } from './support/helpers.js';
 
 let cluster: RedisClusterServers;
@@ -21,11 +23,16 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function open(prefix: string, maxStalenessMs?: number): Promise<RedisPartitionedStore> {
+async function open(
+  prefix: string,
+  maxStalenessMs?: number,
+  extra: { revalidateAfterMs?: number } = {},
+): Promise<RedisPartitionedStore> {
   const store = await createRedisPartitionedStore({
     cluster: { nodes: cluster.nodes },
     prefix,
     ...(maxStalenessMs === undefined ? {} : { maxStalenessMs }),
+    ...extra,
   });
   prefixOf.set(store, prefix);
   opened.push(store);
@@ -66,5 +73,18 @@ describe('RedisPartitionedStore on a Redis Cluster', () => {
     // A 10-minute staleness bound: only the messages, from all three nodes, can bring the new versions.
     await waitFor('every message', () => partitions.every((p, i) => p.stamp() === saved[i]));
     expect(reader.stats().subscription.channels).toBe(1);
+  });
+
+  it('held partitions on every node stay trusted past revalidateAfterMs (a read per partition), and a hand edit is seen in time', async () => {
+    const prefix = `revalidate-${randomUUID()}`;
+    const store = await open(prefix, 100, { revalidateAfterMs: 600 });
+    const admin = new Cluster([...cluster.nodes]);
+    try {
+      await expectHeldPartitionsRevalidated(store, prefix, async (cacheKey) => {
+        await admin.hset(cacheKey, 'd', '{"v":2}', 'v', 'hand-edit');
+      });
+    } finally {
+      admin.disconnect();
+    }
   });
 });
