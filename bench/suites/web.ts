@@ -22,7 +22,7 @@ const USER_COUNTS = [
   10_000,
   ...(Number(process.env.BENCH_WEB_USERS) > 10_000 ? [Number(process.env.BENCH_WEB_USERS)] : []),
 ];
-const SAMPLES = 400;
+const SAMPLES = 1000;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -188,9 +188,9 @@ const THEIR_OBO = "msal-node's pattern: app per request (its OBO lookup never re
 
 /**
  * Cache hits with N users (and N on-behalf-of callers) stored, once this process has served each
- * of them (steady state: every partition in the L1 and a warm lookup instance per partition), ours
+ * of them (steady state: every partition in the L1 and its answer kept), ours
  * vs msal-node's pattern over the same redis-server; plus at 10,000: a process's first request for
- * a user (empty L1), the default `warmClients` (1000), memory and Redis bytes.
+ * a user (empty L1), a hit through msal (no kept answer), memory and Redis bytes.
  */
 async function hitLatency(url: string): Promise<Row[]> {
   const idp = new FakeTokenEndpoint();
@@ -198,10 +198,11 @@ async function hitLatency(url: string): Promise<Row[]> {
   const callerAt = await oboTemplate(idp);
   const maxUsers = Math.max(...USER_COUNTS);
   const before = heapAndBuffers();
-  // Sized to hold every partition of the run (a user's and a caller's, ≈ 6.5 KB each with the
-  // entry's overhead), and a warm lookup instance for each: the steady state of a process serving them.
+  // The L1 and the kept answers sized to hold every partition of the run (a user's and a caller's:
+  // ≈ 6.5 KB each in the L1 with the entry's overhead, ≈ 2.5 KB charged per answer), the default
+  // 1000 warm msal instances: the steady state of a process serving them all.
   const ours = await ourClients(idp, url, {
-    warmClients: 2 * maxUsers,
+    keptAnswersMaxBytes: Math.max(64 * 1024 * 1024, 2 * maxUsers * 4096),
     store: { l1MaxBytes: Math.max(64 * 1024 * 1024, 2 * maxUsers * 8192) },
   });
   const theirs = msalPattern(idp, url);
@@ -270,6 +271,11 @@ async function hitLatency(url: string): Promise<Row[]> {
       stored = users;
       // The first step also warms the JIT up (both sides), so that it does not land in the 10-user row.
       const warmup = users === USER_COUNTS[0] ? 2000 : 100;
+      // Steady state for the collector too: storing and serving 90,000 more users leaves V8 marking a
+      // heap grown by gigabytes for a while, and every allocation meanwhile (both sides') pays for it.
+      // A long-running server is past that; one full collection before each step's samples puts
+      // every step there.
+      collect();
       const s = await interleaved(
         {
           ours: () => silent(homeIdOf(random(users))).ours(),
@@ -316,7 +322,7 @@ async function hitLatency(url: string): Promise<Row[]> {
           target: 'info only',
           note:
             `10,000 users + 10,000 on-behalf-of callers served, all kept: L1 ${mb(l1.bytes)} MB (copies + entries), ` +
-            `${ours.clients.stats().clientsBuilt} warm instances the rest; default warmClients (1000) keeps ~12 MB of them; the baseline keeps nothing`,
+            `kept answers ${mb(ours.clients.stats().keptAnswers.bytes)} MB charged, 1000 warm msal instances (the default); the baseline keeps nothing`,
         });
         if (redisPerUser) {
           rows.push({
@@ -330,22 +336,37 @@ async function hitLatency(url: string): Promise<Row[]> {
             note: `${redisPerUser.oursKeys.toFixed(0)} keys vs ${redisPerUser.theirsKeys.toFixed(0)} (the users stored in this step, scaled to 10,000); 3.7 KB of cache per user; ours also keeps a version counter per partition, and an expiry`,
           });
         }
-        rows.push(...(await coldAndDefault(idp, url, ours.store, users, homeIdOf, silent)));
+        rows.push(...(await coldAndThroughMsal(idp, url, ours.store, users, homeIdOf, silent)));
       }
     }
     const first = silentP50s[0] ?? 1;
+    const tenThousand = silentP50s[USER_COUNTS.indexOf(10_000)] ?? 1;
     const last = silentP50s.at(-1) ?? 1;
+    const largest = USER_COUNTS.at(-1) ?? 0;
     rows.push(
       ratioRow(
-        `silent p50 flat: ${USER_COUNTS.at(-1)} users vs ${USER_COUNTS[0]}`,
+        `silent p50 flat: ${largest} users vs ${USER_COUNTS[0]}`,
         'ms',
         last,
         `${USER_COUNTS[0]} users`,
         first,
         { max: 1.1 },
-        USER_COUNTS.length < 4 ? 'the goal names 100,000 users: BENCH_WEB_USERS=100000 adds them' : undefined,
+        `${USER_COUNTS.length < 4 ? 'the goal names 100,000 users: BENCH_WEB_USERS=100000 adds them; ' : ''}` +
+          "10 users' state stays in the CPU's caches between samples, a larger set's does not (bench/README.md)",
       ),
     );
+    if (largest > 10_000) {
+      rows.push(
+        ratioRow(
+          `silent p50 flat: ${largest} users vs 10000 (both far beyond a 32 MiB L3 cache)`,
+          'ms',
+          last,
+          '10000 users',
+          tenThousand,
+          { max: 1.1 },
+        ),
+      );
+    }
   } finally {
     await ours.store.close();
     await theirs.close();
@@ -355,10 +376,11 @@ async function hitLatency(url: string): Promise<Row[]> {
 
 /**
  * At 10,000 users: a process's first request for a user (a new store: empty L1, one round trip
- * and one parse of the caller's partition), and the default `warmClients` (1000 warm instances:
- * the other hits parse the caller's partition from the L1).
+ * and one parse of the caller's partition), and a hit through msal (no kept answers, the default
+ * 1000 warm instances: the other hits parse the caller's partition from the L1), as after each
+ * change of a partition.
  */
-async function coldAndDefault(
+async function coldAndThroughMsal(
   idp: FakeTokenEndpoint,
   url: string,
   shared: Awaited<ReturnType<typeof ourClients>>['store'],
@@ -367,8 +389,9 @@ async function coldAndDefault(
   silent: (homeAccountId: string) => Sampler,
 ): Promise<Row[]> {
   const fresh = await ourClients(idp, url);
-  const defaults = await web.WebClients.create({
+  const throughMsal = await web.WebClients.create({
     store: shared,
+    keptAnswersMaxBytes: 0,
     auth: { ...idp.authConfig(API_CLIENT_ID), clientSecret: 'bench-secret' },
     system: { networkClient: idp.networkClient },
     logger: {},
@@ -376,13 +399,13 @@ async function coldAndDefault(
   const random = () => homeIdOf(Math.floor(Math.random() * users));
   try {
     for (let i = 0; i < users; i++)
-      await defaults.acquireTokenSilent({ homeAccountId: homeIdOf(i), scopes: ['User.Read'] });
+      await throughMsal.acquireTokenSilent({ homeAccountId: homeIdOf(i), scopes: ['User.Read'] });
     const cold = await interleaved({
       ours: () => fresh.clients.acquireTokenSilent({ homeAccountId: random(), scopes: ['User.Read'] }),
       theirs: () => silent(random()).theirs(),
     });
     const warmDefault = await interleaved({
-      ours: () => defaults.acquireTokenSilent({ homeAccountId: random(), scopes: ['User.Read'] }),
+      ours: () => throughMsal.acquireTokenSilent({ homeAccountId: random(), scopes: ['User.Read'] }),
       theirs: () => silent(random()).theirs(),
     });
     const info = (row: Row): Row => ({ ...row, target: `info (${row.target})`, pass: undefined });
@@ -394,10 +417,10 @@ async function coldAndDefault(
         "a new store and clients: one round trip (version + blob) and a parse of the caller's partition",
       ).map(info),
       ...p50p99Rows(
-        `silent cache hit, ${users} users, default warmClients (1000)`,
+        `silent cache hit through msal (keptAnswersMaxBytes 0), ${users} users, default warmClients (1000)`,
         THEIR_SILENT,
         warmDefault,
-        'every user served once before; 1 in 10 hits finds a warm instance, the others parse the partition from the L1',
+        'as the first hit after a partition changed; every user served once before; 1 in 10 hits finds a warm instance, the others parse the partition from the L1',
       ).map(info),
     ];
   } finally {
@@ -671,6 +694,8 @@ const suite: Suite = {
   async run(): Promise<Row[]> {
     const server = await startRedisServer();
     try {
+      // BENCH_WEB_ROWS=hits: only the cache-hit rows (with BENCH_WEB_USERS=100000, the flat row's run).
+      if (process.env.BENCH_WEB_ROWS === 'hits') return await hitLatency(server.url);
       return [
         ...(await buildCost()),
         ...(await hitLatency(server.url)),
