@@ -9,7 +9,7 @@ import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore 
 import { waitFor } from './servers/processes.js';
 import { expectHeldPartitionsRevalidated } from './support/background-revalidation.js';
 import { monitorCommands } from './support/command-monitor.js';
-import { decode, text } from './support/helpers.js';
+import { decode, stampFromMemory, text } from './support/helpers.js';
 import { useRedisServer } from './support/redis-fixture.js';
 
 const redis = useRedisServer();
@@ -251,12 +251,7 @@ describe('RedisPartitionedStore on one server', () => {
     });
     const { persistence } = store.partition('user-beat');
     const saved = await persistence.save(text('{"v":1}'));
-    await waitFor('a stamp from memory', async () => {
-      const stamp = persistence.stamp();
-      if (typeof stamp === 'string') return stamp === saved;
-      await stamp;
-      return false;
-    });
+    await stampFromMemory(persistence, saved);
     const monitor = await monitorCommands(redis.server.url);
     try {
       // Ten staleness bounds later, still served from memory: the heartbeats kept proving delivery.
@@ -294,10 +289,7 @@ describe('RedisPartitionedStore on one server', () => {
     });
     const { persistence } = store.partition('user-idle');
     const saved = await persistence.save(text('{"v":1}'));
-    await waitFor(
-      'a stamp from memory',
-      async () => (await persistence.stamp()) === saved && typeof persistence.stamp() === 'string',
-    );
+    await stampFromMemory(persistence, saved);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const stamp = persistence.stamp();
     expect(stamp).toBeInstanceOf(Promise);

@@ -1,4 +1,5 @@
-import { isPersistenceError, type PartitionedStore, type PersistenceError } from '@msal-persist/core';
+import { isPersistenceError, type PartitionedStore, type Persistence, type PersistenceError } from '@msal-persist/core';
+import { waitFor } from '../servers/processes.js';
 
 /** UTF-8 bytes of `value`. */
 export const text = (value: string) => new TextEncoder().encode(value);
@@ -34,4 +35,14 @@ export async function saveLocked(store: PartitionedStore, key: string, bytes: Ui
   } finally {
     await handle.release();
   }
+}
+
+/** Waits until `persistence` answers its stamp from memory (no round trip) with `version`. */
+export async function stampFromMemory(persistence: Persistence, version: string): Promise<void> {
+  await waitFor('a stamp from memory', async () => {
+    const stamp = persistence.stamp();
+    if (typeof stamp === 'string') return stamp === version;
+    await stamp;
+    return false;
+  });
 }
