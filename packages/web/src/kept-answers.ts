@@ -40,10 +40,11 @@ export const ANSWERS_PER_PARTITION = 8;
 
 /**
  * Memory an answer holds besides its serialized bytes (outside the heap): its record, the buffer's
- * objects, its key. Measured: ≈ 385 bytes of heap and 3.2 KB of buffer per answer with the fake
- * endpoint's tokens (5,000 answers, difference after a full GC, Node 20).
+ * objects, its key, and its partition's record when it is the partition's only answer. Measured:
+ * ≈ 630 bytes of heap and 3.25 KB of buffer per answer with the fake endpoint's tokens (20,000
+ * partitions with one answer each, difference after a full GC, Node 20).
  */
-const ANSWER_OVERHEAD = 384;
+const ANSWER_OVERHEAD = 640;
 
 /**
  * Whether msal would still serve the kept token from its cache now, by its own rules: not expired
@@ -63,6 +64,23 @@ export function plainRequest(request: object, own: string): boolean {
   return Object.entries(request).every(
     ([name, value]) => value === undefined || name === 'scopes' || name === 'correlationId' || name === own,
   );
+}
+
+/**
+ * msal's answer serialized into a buffer of its own, of its exact size (`v8.serialize` hands out
+ * its growing buffer, which may hold twice that), or `undefined` for an answer that cannot be
+ * serialized (a value a later msal might add): keeping answers is only a shortcut, never a failure.
+ */
+function serializedCopy(result: AuthenticationResult): Buffer | undefined {
+  let serialized: Buffer;
+  try {
+    serialized = serialize(result);
+  } catch {
+    return undefined;
+  }
+  const exact = Buffer.allocUnsafeSlow(serialized.byteLength);
+  serialized.copy(exact);
+  return exact;
 }
 
 /** The caller's own copy of a kept answer, with its correlation id (a new one when it gave none). */
@@ -102,21 +120,26 @@ export class KeptAnswers {
     // Re-inserting moves it to the end of the Map's order: the most recently used.
     this.partitions.delete(key);
     this.partitions.set(key, entry);
+    entry.byScopes.delete(scopeKey);
+    entry.byScopes.set(scopeKey, answer);
     return { partition: entry.partition, answer };
   }
 
   /** Keeps msal's answer for `scopeKey`, read from `partition` at `stamp`, as a copy nobody else holds. */
   keep(partition: CachePartition, scopeKey: string, stamp: string, result: AuthenticationResult): void {
-    // msal renews a token without an expiry: nothing to keep.
-    if (!result.expiresOn) return;
-    const serialized = serialize(result);
-    const bytes = ANSWER_OVERHEAD + serialized.byteLength;
-    if (bytes > this.maxBytes) return;
     let entry = this.partitions.get(partition.key);
+    // Whatever happens below, an older answer for these scopes is not given again.
+    if (entry) this.remove(entry, scopeKey);
+    // msal renews a token without an expiry: nothing to keep.
+    const serialized = result.expiresOn ? serializedCopy(result) : undefined;
+    const bytes = ANSWER_OVERHEAD + (serialized?.byteLength ?? 0);
+    if (!serialized || !result.expiresOn || bytes > this.maxBytes) {
+      if (entry?.byScopes.size === 0) this.forget(partition.key);
+      return;
+    }
     if (entry) this.partitions.delete(partition.key);
     else entry = { partition, byScopes: new Map(), bytes: 0 };
     this.partitions.set(partition.key, entry);
-    this.remove(entry, scopeKey);
     entry.byScopes.set(scopeKey, {
       stamp,
       keptAt: Date.now(),
@@ -152,7 +175,10 @@ export class KeptAnswers {
     this.used -= answer.bytes;
   }
 
-  /** Drops least recently used partitions until within budget; never `current`, just kept. */
+  /**
+   * Drops least recently used partitions until within budget, `current` (just kept) last; of
+   * `current`, its least recently used answers, never the one just kept (which fits on its own).
+   */
   private trim(current: PartitionAnswers): void {
     for (const [key, entry] of this.partitions) {
       if (this.used <= this.maxBytes) return;
@@ -160,6 +186,10 @@ export class KeptAnswers {
       this.partitions.delete(key);
       this.used -= entry.bytes;
       this.evictions++;
+    }
+    for (const scopeKey of current.byScopes.keys()) {
+      if (this.used <= this.maxBytes || current.byScopes.size === 1) return;
+      this.remove(current, scopeKey);
     }
   }
 }

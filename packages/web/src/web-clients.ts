@@ -59,7 +59,7 @@ export interface WebClientsOptions {
   /**
    * Bytes of msal's last answers kept in this process, per partition and scope set, to answer a
    * repeated plain request without calling msal while the partition has not changed (least
-   * recently used partitions go first). An answer takes about 3.6 KB (its serialized size + 384). 0: none
+   * recently used partitions go first). An answer takes about 3.9 KB (its serialized size + 640). 0: none
    * kept. Default 64 MiB.
    */
   keptAnswersMaxBytes?: number;

@@ -318,10 +318,40 @@ describe('answers of a warm partition', () => {
     expect(bytes).toBeLessThanOrEqual(5000);
   });
 
+  it('keptAnswersMaxBytes bounds one partition too: answers for two scope sets with room for one keep one', async () => {
+    const idp = new FakeTokenEndpoint();
+    const { store, homeAccountId } = await signedIn(idp);
+    const clients = await webClients(idp, store, { keptAnswersMaxBytes: 5000 });
+    const other = ['Mail.Read'];
+    await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
+    // The first call for other scopes redeems the refresh token; the second is msal's cache hit, kept.
+    await clients.acquireTokenSilent({ homeAccountId, scopes: other });
+    await clients.acquireTokenSilent({ homeAccountId, scopes: other });
+    const { partitions, bytes } = clients.stats().keptAnswers;
+    expect(partitions).toBe(1);
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(5000);
+    // The newer answer is the one kept.
+    const calls = msalCalls();
+    await clients.acquireTokenSilent({ homeAccountId, scopes: other });
+    expect(calls()).toBe(0);
+  });
+
+  it('a sign-out here forgets the partition\'s answers: the next silent call finds no account', async () => {
+    const idp = new FakeTokenEndpoint();
+    const { clients, homeAccountId } = await signedIn(idp);
+    await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
+    expect(clients.stats().keptAnswers.partitions).toBe(1);
+    await clients.signOut(homeAccountId);
+    expect(clients.stats().keptAnswers.partitions).toBe(0);
+    expect(await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES })).toBeNull();
+  });
+
   it('keptAnswersMaxBytes must be a whole number >= 0', async () => {
     const idp = new FakeTokenEndpoint();
-    await expect(webClients(idp, new MemoryPartitionedStore(), { keptAnswersMaxBytes: -1 })).rejects.toThrow(
-      /keptAnswersMaxBytes/,
-    );
+    for (const keptAnswersMaxBytes of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      await expect(webClients(idp, new MemoryPartitionedStore(), { keptAnswersMaxBytes })).rejects.toThrow(
+        /keptAnswersMaxBytes/,
+      );
   });
 });
