@@ -56,7 +56,9 @@ export class PartitionContext {
   /** The entry of `keys`, made on first use; rejects once the store is closed. */
   entry(keys: PartitionKeys, backend: string): PartitionEntry {
     if (this.closed) throw this.closedError(backend);
-    return this.table.get(keys);
+    const entry = this.table.get(keys);
+    entry.usedAt = performance.now();
+    return entry;
   }
 
   /** The version of `entry` if the store's notifications say it is current now, else `undefined`. */

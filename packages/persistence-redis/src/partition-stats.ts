@@ -36,6 +36,8 @@ export interface RedisPartitionedStoreStats {
     readonly unavailable: number;
     /** Background re-checks of a held partition's version (`backgroundRevalidation`), off the request path. */
     readonly revalidations: number;
+    /** Background re-check rounds that failed (Redis unavailable, an error from it): the requests re-check instead. */
+    readonly revalidationFailures: number;
   };
   /** Partition locks: `waited` counts acquisitions that found the lock held (here or elsewhere). */
   readonly lock: {
@@ -75,6 +77,7 @@ export class StoreCounters {
   bytesWritten = 0;
   unavailable = 0;
   revalidations = 0;
+  revalidationFailures = 0;
   lockAcquired = 0;
   lockWaited = 0;
   lockWaitMs = 0;

@@ -26,6 +26,8 @@ export interface PartitionEntry {
   version: string | undefined;
   /** The L1 copy: plaintext bytes, `null` for "nothing stored", `undefined` when not kept. */
   bytes: Uint8Array | null | undefined;
+  /** `performance.now()` of the last read, write or lock of the partition (the background re-check skips idle ones). */
+  usedAt: number;
   /** Lock acquisitions and holds under way: a busy entry is never evicted. */
   busy: number;
   /** A hold taken while Redis was unavailable (fail-open): saves under it stay in memory. */

@@ -61,10 +61,11 @@ export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
    */
   revalidateAfterMs?: number;
   /**
-   * Re-check, in the background, every partition this process holds before it is `revalidateAfterMs`
-   * old (every `revalidateAfterMs / 4`, one script per 256 partitions; on a Cluster one small read
-   * each), so that a request for a partition served minutes ago still costs no round trip. false: a
-   * partition whose check is `revalidateAfterMs` old costs one round trip at its next read. Default true.
+   * Re-check, in the background, each partition this process holds and used within the last
+   * `10 × revalidateAfterMs` before its check is `revalidateAfterMs` old (every `revalidateAfterMs /
+   * 4`, one script per 256 partitions; on a Cluster one small read each), so that a request for a
+   * partition served minutes ago still costs no round trip. false: a partition whose check is
+   * `revalidateAfterMs` old costs one round trip at its next read. Default true.
    */
   backgroundRevalidation?: boolean;
   /** Budget of the in-process L1 (partitions' plaintext bytes plus ~2.5 KB per partition kept). 0: no L1 copies. Default 64 MiB. */
@@ -98,6 +99,10 @@ export interface RedisPartitionedStoreOptions extends RedisConnectionOptions {
 const DEFAULT_L1_MAX_BYTES = 64 * 1024 * 1024;
 /** Partitions re-checked by one script (a Cluster: reads sent at once): a few KB of reply, ≈ 0.1 ms of server time. */
 const REVALIDATION_BATCH = 256;
+/** The background re-check's shortest period, whatever `revalidateAfterMs`. */
+const REVALIDATION_TICK_MIN_MS = 100;
+/** A partition unused for this many `revalidateAfterMs` is left to its next read. */
+const IDLE_AFTER_REVALIDATIONS = 10;
 const DEFAULT_MIN_RETENTION_MS = 10 * 60 * 1000;
 
 /** Validates the store's own options (a `TypeError`/`RangeError` naming the option). */
@@ -105,6 +110,10 @@ function storeSettings(options: RedisPartitionedStoreOptions) {
   const onUnavailable = options.onUnavailable ?? 'fail-closed';
   if (onUnavailable !== 'fail-open' && onUnavailable !== 'fail-closed') {
     throw new TypeError(`onUnavailable must be 'fail-open' or 'fail-closed', got ${JSON.stringify(onUnavailable)}.`);
+  }
+  const backgroundRevalidation = options.backgroundRevalidation ?? true;
+  if (typeof backgroundRevalidation !== 'boolean') {
+    throw new TypeError(`backgroundRevalidation must be true or false, got ${JSON.stringify(backgroundRevalidation)}.`);
   }
   const secret = options.keySecret;
   if (secret !== undefined && (typeof secret === 'string' ? secret.length : secret.byteLength) === 0) {
@@ -140,7 +149,7 @@ function storeSettings(options: RedisPartitionedStoreOptions) {
       min: 0,
       max: MAX_TIMER_MS,
     }),
-    backgroundRevalidation: options.backgroundRevalidation ?? true,
+    backgroundRevalidation,
     breaker: new CircuitBreaker(options.breaker),
   };
 }
@@ -176,11 +185,15 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   private closed = false;
   private readonly revalidator: ReturnType<typeof setInterval> | undefined;
   private revalidating = false;
+  /** Whether one script may read many partitions' versions: not on a Cluster, nor on a server that refused (CROSSSLOT). */
+  private batchedStamps: boolean;
 
   /** Wraps an open `connection` (closed by {@link RedisPartitionedStore.close}); prefer {@link createRedisPartitionedStore}. */
   constructor(connection: RedisConnection, options: RedisPartitionedStoreOptions = {}) {
     this.connection = connection;
     this.settings = storeSettings(options);
+    // A Cluster runs a script on one slot's keys only.
+    this.batchedStamps = !isCluster(connection.client);
     // A copy: a caller's buffer may be reused or zeroed later.
     const secret = typeof options.keySecret === 'string' ? options.keySecret : options.keySecret?.slice();
     this.keysOf = (key) => partitionKeys(this.settings.prefix, key, secret);
@@ -208,7 +221,10 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
     // Proves the subscription delivers, so copies stay trusted without a round trip each per maxStalenessMs.
     if (persistence.maxStalenessMs > 0) this.feed.heartbeat(this.channel, Math.max(1, persistence.maxStalenessMs >> 1));
     if (this.settings.backgroundRevalidation && persistence.maxStalenessMs > 0 && revalidateAfterMs > 0) {
-      this.revalidator = setInterval(() => void this.revalidateHeld(), Math.max(1, revalidateAfterMs >> 2));
+      this.revalidator = setInterval(
+        () => void this.revalidateHeld(),
+        Math.max(REVALIDATION_TICK_MIN_MS, revalidateAfterMs >> 2),
+      );
       this.revalidator.unref();
     }
   }
@@ -240,6 +256,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
         bytesWritten: c.bytesWritten,
         unavailable: c.unavailable,
         revalidations: c.revalidations,
+        revalidationFailures: c.revalidationFailures,
       },
       lock: {
         acquired: c.lockAcquired,
@@ -270,31 +287,39 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
   }
 
   /**
-   * Re-reads the version of every partition held whose last check is half of `revalidateAfterMs`
-   * old, a batch at a time: each read settles the partition's watch as a request's own would (a
-   * change message since it was sent wins), so a held partition stays trusted without a round trip
-   * on the request path, and a change that publishes nothing is still seen within
-   * `revalidateAfterMs`. Nothing is sent while the breaker is not closed or Redis just failed a
-   * call; a failed read ends the round, and the requests that follow go to Redis themselves.
+   * Re-reads the version of every partition held, used within `10 × revalidateAfterMs`, whose last
+   * check is half of `revalidateAfterMs` old, a batch at a time: each read settles the partition's
+   * watch as a request's own would (a change message since it was sent wins), so a held partition
+   * stays trusted without a round trip on the request path, and a change that publishes nothing is
+   * still seen within `revalidateAfterMs`. Idle partitions cost nothing: their next read makes the
+   * round trip. Nothing is sent while the breaker is not closed or Redis just failed a call; a
+   * failed read ends the round (counted), and the requests that follow go to Redis themselves.
    */
   private async revalidateHeld(): Promise<void> {
     const { context, counters } = this;
     if (this.revalidating || this.closed) return;
     this.revalidating = true;
     try {
-      const due = performance.now() - this.settings.revalidateAfterMs / 2;
-      const held = context.table.select((entry) => !entry.degradedHold && entry.watch.checkedBefore(due));
-      // A Cluster runs a script on one slot's keys only: there, one small read per partition.
-      const cluster = isCluster(this.connection.client);
+      const { revalidateAfterMs } = this.settings;
+      const now = performance.now();
+      const due = now - revalidateAfterMs / 2;
+      const active = now - IDLE_AFTER_REVALIDATIONS * revalidateAfterMs;
+      const held = context.table.select(
+        (entry) => !entry.degradedHold && entry.usedAt >= active && entry.watch.checkedBefore(due),
+      );
       for (let i = 0; i < held.length; i += REVALIDATION_BATCH) {
         if (this.closed || !context.healthy) return;
         const batch = held.slice(i, i + REVALIDATION_BATCH);
-        if (cluster) await Promise.all(batch.map((entry) => entry.persistence.revalidate()));
-        else await this.restamp(batch);
+        if (this.batchedStamps) await this.restamp(batch);
+        else await Promise.all(batch.map((entry) => entry.persistence.revalidate()));
         counters.revalidations += batch.length;
       }
-    } catch {
+    } catch (error) {
       // Left to the requests: the next read of an unchecked partition asks Redis through the breaker.
+      counters.revalidationFailures++;
+      // A proxy that shards one server's keyspace (some managed services) refuses a script over
+      // keys of several slots: from then on, one read per partition.
+      if (error instanceof Error && /CROSSSLOT/.test(error.message)) this.batchedStamps = false;
     } finally {
       this.revalidating = false;
     }
@@ -340,6 +365,7 @@ export class RedisPartitionedStore implements PartitionedStore, AsyncDisposable 
       local: new MemoryLock(lock.name),
       version: undefined,
       bytes: undefined,
+      usedAt: performance.now(),
       busy: 0,
       degradedHold: false,
     };

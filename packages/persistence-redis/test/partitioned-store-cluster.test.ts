@@ -75,7 +75,7 @@ describe('RedisPartitionedStore on a Redis Cluster', () => {
     expect(reader.stats().subscription.channels).toBe(1);
   });
 
-  it('held partitions on every node stay trusted past revalidateAfterMs (a read per partition), and a hand edit is seen in time', async () => {
+  it('held partitions on every node stay trusted past revalidateAfterMs (a read per partition), and a hand edit is seen by the background re-check', async () => {
     const prefix = `revalidate-${randomUUID()}`;
     const store = await open(prefix, 100, { revalidateAfterMs: 600 });
     const admin = new Cluster([...cluster.nodes]);

@@ -272,12 +272,36 @@ describe('RedisPartitionedStore on one server', () => {
     expect(decode(await persistence.load())).toBe('{"v":2}');
   });
 
-  it('held partitions stay trusted past revalidateAfterMs with no round trip on the request path, and a hand edit is still seen in time', async () => {
+  it('held partitions stay trusted past revalidateAfterMs with no round trip on the request path, and a hand edit is seen by the background re-check', async () => {
     const prefix = `revalidate-${randomUUID()}`;
     const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 600 });
     await expectHeldPartitionsRevalidated(store, prefix, async (cacheKey) => {
       await redis.admin.hset(cacheKey, 'd', '{"v":2}', 'v', 'hand-edit');
     });
+  });
+
+  it('a partition nobody asked for in 10 x revalidateAfterMs is no longer re-checked: its next read makes the round trip', async () => {
+    const prefix = `idle-${randomUUID()}`;
+    const store = await openStore(prefix, { maxStalenessMs: 100, revalidateAfterMs: 200 });
+    const { persistence } = store.partition('user-gone');
+    const saved = await persistence.save(text('{"v":1}'));
+    await stampFromMemory(persistence, saved);
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(800);
+    expect(store.stats().redis.revalidations).toBeGreaterThan(0);
+    // 2 s (10 x revalidateAfterMs) without a read, and more: the re-checks have stopped.
+    await sleep(2_700);
+    const stopped = store.stats().redis.revalidations;
+    await sleep(800);
+    expect(store.stats().redis.revalidations).toBe(stopped);
+    const stamp = persistence.stamp();
+    expect(stamp).toBeInstanceOf(Promise);
+    expect(await stamp).toBe(saved);
+  });
+
+  it("backgroundRevalidation must be a boolean (the string 'false' is refused, not taken as on)", async () => {
+    const options = { url: redis.server.url, backgroundRevalidation: 'false' as unknown as boolean };
+    await expect(createRedisPartitionedStore(options)).rejects.toThrow(/backgroundRevalidation must be true or false/);
   });
 
   it('backgroundRevalidation false: a partition whose check is revalidateAfterMs old costs a round trip at its next read', async () => {
