@@ -4,9 +4,11 @@
 // current partitions with no command at all.
 import { randomUUID } from 'node:crypto';
 import { errorSurface, partitionedStoreContract } from '@msal-persist/core/testing';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisPartitionedStore, partitionKeys, type RedisPartitionedStore } from '../src/index.js';
 import { waitFor } from './servers/processes.js';
+import { startRedisServer } from './servers/redis-server.js';
 import { expectHeldPartitionsRevalidated } from './support/background-revalidation.js';
 import { monitorCommands } from './support/command-monitor.js';
 import { decode, stampFromMemory, text } from './support/helpers.js';
@@ -278,6 +280,34 @@ describe('RedisPartitionedStore on one server', () => {
     await expectHeldPartitionsRevalidated(store, prefix, async (cacheKey) => {
       await redis.admin.hset(cacheKey, 'd', '{"v":2}', 'v', 'hand-edit');
     });
+  });
+
+  it('a server that refuses a script over several slots (CROSSSLOT): one failed round, then the re-check reads each partition', async () => {
+    // A cluster-enabled server owning every slot, reached as one server: what a sharding proxy does.
+    const server = await startRedisServer({ args: ['--cluster-enabled', 'yes'] });
+    const admin = new Redis(server.port, '127.0.0.1');
+    try {
+      await admin.cluster('ADDSLOTSRANGE', 0, 16383);
+      await waitFor('cluster_state:ok', async () => (await admin.cluster('INFO')).includes('cluster_state:ok'));
+      const prefix = `crossslot-${randomUUID()}`;
+      const store = await createRedisPartitionedStore({
+        url: server.url,
+        prefix,
+        maxStalenessMs: 100,
+        revalidateAfterMs: 600,
+      });
+      try {
+        await expectHeldPartitionsRevalidated(store, prefix, async (cacheKey) => {
+          await admin.hset(cacheKey, 'd', '{"v":2}', 'v', 'hand-edit');
+        });
+        expect(store.stats().redis.revalidationFailures).toBe(1);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      admin.disconnect();
+      await server.stop();
+    }
   });
 
   it('a partition nobody asked for in 10 x revalidateAfterMs is no longer re-checked: its next read makes the round trip', async () => {
