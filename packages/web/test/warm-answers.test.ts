@@ -337,7 +337,7 @@ describe('answers of a warm partition', () => {
     expect(calls()).toBe(0);
   });
 
-  it('a sign-out here forgets the partition\'s answers: the next silent call finds no account', async () => {
+  it("a sign-out here forgets the partition's answers: the next silent call finds no account", async () => {
     const idp = new FakeTokenEndpoint();
     const { clients, homeAccountId } = await signedIn(idp);
     await clients.acquireTokenSilent({ homeAccountId, scopes: SCOPES });
