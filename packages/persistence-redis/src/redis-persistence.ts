@@ -11,7 +11,7 @@ import { type PartitionKeys, type RedisKeys, redisKeys } from './keys.js';
 import { expectedCommandTimeout, MAX_TIMER_MS } from './redis-client.js';
 import { checkConnectionOptions, RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 import { KEEP_ASIDE_TTL_MS, type RedisLock } from './redis-lock.js';
-import { LOAD, STAMP, WRITE } from './scripts.js';
+import { LOAD, STAMPS, WRITE } from './scripts.js';
 import type { VersionWatch } from './version-watch.js';
 
 /**
@@ -268,7 +268,7 @@ export class RedisPersistence implements Persistence, AsyncDisposable {
   private async readStamp(): Promise<string> {
     const generation = this.watched?.begin() ?? 0;
     const startedAt = performance.now();
-    const [version, pttl] = (await this.connection.script(this.name, STAMP, [this.keys.cache], [])) as [
+    const [version, pttl] = (await this.connection.script(this.name, STAMPS, [this.keys.cache], [])) as [
       unknown,
       unknown,
     ];

@@ -84,15 +84,10 @@ redis.pcall('PUBLISH', ARGV[9], (ARGV[11] or '') .. v)
 return {v, aside, redis.call('PTTL', KEYS[1])}
 `);
 
-// KEYS: cache hash. Returns { version, pttl }: the stamp in one round trip, with the expiry the
-// reader needs to know when the cache will vanish without a write (and so without a message).
-/** Reads the cache's version and remaining TTL (`-1` none, `-2` absent). */
-export const STAMP = new LuaScript(`${PRELUDE}
-return {stamp_of(KEYS[1]), redis.call('PTTL', KEYS[1])}
-`);
-
-// KEYS: cache hashes (one slot's, or any on one server). Returns { stamp, pttl } for each, flat.
-/** The version and remaining TTL of many caches in one round trip (the partitioned store's background re-check). */
+// KEYS: cache hashes (one slot's, or any on one server). Returns { version, pttl } for each, flat:
+// the stamps in one round trip, with the expiry a reader needs to know when a cache will vanish
+// without a write (and so without a message).
+/** Reads the caches' versions and remaining TTLs (`-1` none, `-2` absent): one cache, or a batch of a partitioned store's. */
 export const STAMPS = new LuaScript(`${PRELUDE}
 local out = {}
 for i, key in ipairs(KEYS) do

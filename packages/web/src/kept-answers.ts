@@ -36,7 +36,7 @@ interface PartitionAnswers {
 const RENEWAL_OFFSET_MS = 300_000;
 
 /** Answers kept per partition (one per scope set asked for); the oldest goes first. */
-export const ANSWERS_PER_PARTITION = 8;
+const ANSWERS_PER_PARTITION = 8;
 
 /**
  * Memory an answer holds besides its serialized bytes (outside the heap): its record, the buffer's
@@ -51,7 +51,7 @@ const ANSWER_OVERHEAD = 640;
  * nor within the renewal window, its refresh time (`refresh_in`) not passed, the clock not turned
  * back since it was kept.
  */
-export function servable(answer: KeptAnswer, now: number): boolean {
+function servable(answer: KeptAnswer, now: number): boolean {
   if (now < answer.keptAt || answer.expiresAt <= now + RENEWAL_OFFSET_MS) return false;
   return answer.refreshAt === undefined || answer.refreshAt > now;
 }

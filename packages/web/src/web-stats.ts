@@ -53,7 +53,8 @@ type Counter = ReturnType<MeterLike['createCounter']>;
 
 /** Counts into {@link WebStats} and, when given, OpenTelemetry counters named `msal_persist.web.*` with a `flow` attribute. */
 export class WebStatsRecorder {
-  private readonly counts: WebStats = {
+  private keptAnswerHits = 0;
+  private readonly counts: Omit<WebStats, 'keptAnswers'> = {
     cacheHits: 0,
     cacheMisses: 0,
     tokenRequests: 0,
@@ -65,7 +66,6 @@ export class WebStatsRecorder {
       obo: { cacheHits: 0, cacheMisses: 0, tokenRequests: 0 },
       app: { cacheHits: 0, cacheMisses: 0, tokenRequests: 0 },
     },
-    keptAnswers: { hits: 0, partitions: 0, bytes: 0, evictions: 0 },
   };
   private readonly counters:
     | {
@@ -120,7 +120,7 @@ export class WebStatsRecorder {
 
   /** A hit answered from a kept answer (also counted by {@link WebStatsRecorder.hit}). */
   keptAnswerHit(): void {
-    this.counts.keptAnswers.hits++;
+    this.keptAnswerHits++;
   }
 
   clientBuilt(): void {
@@ -134,8 +134,6 @@ export class WebStatsRecorder {
 
   /** A copy: later calls do not change it. `kept`: what the kept answers hold now. */
   snapshot(kept: { partitions: number; bytes: number; evictions: number }): WebStats {
-    const copy = structuredClone(this.counts);
-    copy.keptAnswers = { hits: copy.keptAnswers.hits, ...kept };
-    return copy;
+    return { ...structuredClone(this.counts), keptAnswers: { hits: this.keptAnswerHits, ...kept } };
   }
 }
